@@ -1,0 +1,100 @@
+# solum - push-to-deploy agent for OpenStack
+#
+#   make                      build $(B)/solum and $(B)/test-tool
+#   make check                unit tests (cmocka) and shell tests under prove
+#   make DEVELOPER=1          warnings are errors
+#   make SANITIZE=address,undefined check
+#   make install PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+SHAREDIR = $(PREFIX)/share/solum
+MANDIR = $(PREFIX)/share/man/man1
+
+B ?= build
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS = libssh libgit2 libarchive libcurl jansson yaml-0.1 sqlite3 libmicrohttpd
+
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent -I$(B)/gen $(CFLAGS) \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS))
+LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)
+
+ifdef DEVELOPER
+ALL_CFLAGS += -Wall -Wextra -Werror -Wformat=2 -Wshadow \
+	-Wmissing-prototypes -Wstrict-prototypes -Wvla -Wpointer-arith \
+	-Wno-unused-parameter -Wno-format-nonliteral
+endif
+ifdef SANITIZE
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+ALL_CFLAGS += -MMD -MP
+
+AGENT_SRC = $(filter-out agent/main.c, $(wildcard agent/*.c))
+AGENT_OBJ = $(AGENT_SRC:agent/%.c=$(B)/agent/%.o)
+UNIT_SRC = $(wildcard tests/unit/*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+SHELL_TESTS = $(sort $(wildcard tests/t[0-9]*.sh))
+TOOL_SRC = $(wildcard tests/tool-*.c)
+TOOL_OBJ = $(TOOL_SRC:tests/%.c=$(B)/tests/%.o)
+
+all: $(B)/solum $(B)/test-tool $(UNIT_BIN)
+
+$(B)/gen/hooktext.h: hooks/post-receive hooks/pre-receive Makefile
+	@mkdir -p $(@D)
+	{ for f in post-receive pre-receive; do \
+		printf 'static const char hook_%s[] =\n' "$$(echo $$f | tr - _)"; \
+		sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$$/\\n"/' hooks/$$f; \
+		printf ';\n'; \
+	done; } > $@+ && mv $@+ $@
+
+$(B)/agent/repo.o: $(B)/gen/hooktext.h
+
+$(B)/agent/%.o: agent/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libsolum.a: $(AGENT_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/solum: $(B)/agent/main.o $(B)/libsolum.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/test-tool: $(B)/tests/test-tool.o $(TOOL_OBJ) $(B)/libsolum.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libsolum.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
+
+check: all
+	SOLUM_BUILD=$(CURDIR)/build prove --exec '' --timer $(PROVE_FLAGS) \
+		$(UNIT_BIN) $(SHELL_TESTS)
+
+install: $(B)/solum
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/hooks \
+		$(DESTDIR)$(SHAREDIR)/templates $(DESTDIR)$(MANDIR)
+	install -m 755 $(B)/solum $(DESTDIR)$(BINDIR)/solum
+	install -m 755 hooks/post-receive hooks/pre-receive $(DESTDIR)$(SHAREDIR)/hooks/
+	for f in templates/*; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(SHAREDIR)/templates/; done; true
+	install -m 644 solum.1 $(DESTDIR)$(MANDIR)/solum.1
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all check install clean
+.SECONDARY:
+
+-include $(wildcard $(B)/agent/*.d $(B)/tests/*.d $(B)/tests/unit/*.d)

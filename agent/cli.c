@@ -1,0 +1,967 @@
+/* cli: the subcommands (admin commands, init, hook entry points) */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "authkeys.h"
+#include "buf.h"
+#include "cli.h"
+#include "hook.h"
+#include "name.h"
+#include "repo.h"
+#include "sshd.h"
+
+#define MAX_PARAMS 64
+#define MAX_KEYS_PER_FILE 100
+
+int cli_error(const struct err *err)
+{
+	fprintf(stderr, "solum: %s\n", err->msg[0] ? err->msg : "failed");
+	return 1;
+}
+
+int cli_errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("solum: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int usage_error(const char *usage)
+{
+	fprintf(stderr, "usage: %s\n", usage);
+	return 129;
+}
+
+static int wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+/*
+ * Over SSH, a command first checks the caller's role: `repo` NULL means
+ * a global role (a grant on "*").
+ */
+static int require_role(struct ctx *ctx, const char *repo, int role)
+{
+	struct err err = ERR_INIT;
+	int have;
+
+	if (!ctx->remote_user)
+		return 0;
+	if (store_role(ctx->store, ctx->remote_user, repo ? repo : "*", &have,
+		       &err) < 0)
+		return cli_error(&err);
+	if (have >= role)
+		return 0;
+	if (repo)
+		return cli_errorf("user '%s' needs the %s role on '%s' for this",
+				  ctx->remote_user, store_role_name(role), repo);
+	return cli_errorf("user '%s' needs the global %s role for this (grant %s '*' --role %s)",
+			  ctx->remote_user, store_role_name(role),
+			  ctx->remote_user, store_role_name(role));
+}
+
+static void print_json(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+	if (s) {
+		puts(s);
+		free(s);
+	}
+	json_decref(j);
+}
+
+static void fmt_time(time_t t, char *dst, size_t size)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(dst, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- init ---- */
+
+static const char init_usage[] = "solum [--home DIR] init";
+
+static int mkdir_p(const char *path, mode_t mode, struct err *err)
+{
+	char *tmp = xstrdup(path), *p;
+	int ret = 0;
+
+	for (p = tmp + 1; ; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(tmp, mode) < 0 && errno != EEXIST) {
+				ret = err_errno(err, "cannot create '%s'", tmp);
+				break;
+			}
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+	free(tmp);
+	return ret;
+}
+
+int cmd_init(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	struct store *st = NULL;
+	char *path = NULL;
+	const char *dirs[] = { "repos", "ssh", "logs", "run" };
+	struct stat sb;
+	FILE *f;
+	size_t i;
+	int ret = 1, created_cfg = 0;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: %s\n\nCreate the home (idempotent): repos/, ssh/ host keys, logs/,\n"
+		       "solum.yaml with every default, and the state database.\n",
+		       init_usage);
+		return 0;
+	}
+	if (argc != 1)
+		return usage_error(init_usage);
+	if (mkdir_p(ctx->home, 0755, &err) < 0)
+		return cli_error(&err);
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		free(path);
+		path = xstrfmt("%s/%s", ctx->home, dirs[i]);
+		if (mkdir(path, strcmp(dirs[i], "ssh") ? 0755 : 0700) < 0 &&
+		    errno != EEXIST) {
+			err_errno(&err, "cannot create '%s'", path);
+			goto out;
+		}
+	}
+	free(path);
+	path = xstrfmt("%s/solum.yaml", ctx->home);
+	if (stat(path, &sb) < 0) {
+		f = fopen(path, "wx");
+		if (!f || fputs(config_default_text(), f) < 0 || fclose(f)) {
+			err_errno(&err, "cannot write '%s'", path);
+			goto out;
+		}
+		created_cfg = 1;
+	}
+	/* a broken configuration is reported now, not at the first push */
+	if (config_load_home(&ctx->cfg, ctx->home, &err) < 0)
+		goto out;
+	if (sshd_hostkeys_ensure(ctx->home, &err) < 0)
+		goto out;
+	free(path);
+	path = xstrfmt("%s/solum.db", ctx->home);
+	if (store_open(path, &st, &err) < 0)
+		goto out;
+	printf("solum home ready in %s%s\n", ctx->home,
+	       created_cfg ? " (wrote solum.yaml)" : "");
+	ret = 0;
+out:
+	if (ret)
+		cli_error(&err);
+	store_free(st);
+	free(path);
+	return ret;
+}
+
+/* ---- sshd ---- */
+
+static const char sshd_usage[] = "solum [--home DIR] sshd [--listen ADDR:PORT]";
+
+int cmd_sshd(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct err err = ERR_INIT;
+	const char *listen = NULL;
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+l:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 'h':
+			printf("usage: %s\n\nRun the SSH front in the foreground: public-key logins only,\n"
+			       "git push/fetch and admin commands; SIGTERM stops it once running\n"
+			       "pushes have finished. The address defaults to sshd.listen in solum.yaml.\n",
+			       sshd_usage);
+			return 0;
+		default:
+			return usage_error(sshd_usage);
+		}
+	}
+	if (optind != argc)
+		return usage_error(sshd_usage);
+	/* the server opens the database per connection, after fork */
+	store_free(ctx->store);
+	ctx->store = NULL;
+	if (sshd_run(&ctx->cfg, ctx->self, listen, &err) < 0)
+		return cli_error(&err);
+	return 0;
+}
+
+/* ---- app ---- */
+
+static const char app_usage[] =
+	"solum app create APP [--repo REPO] [--branch BRANCH] [--template FILE]\n"
+	"                 [--param K=V]... [--upstream URL] [--dockerfile PATH]\n"
+	"                 [--health PATH] [--port N] [--gate]\n"
+	"   or: solum app list [--json]\n"
+	"   or: solum app show APP [--json]\n"
+	"   or: solum app set APP [options of create] [--unset-param K] [--no-gate]\n"
+	"   or: solum app delete APP";
+
+static int valid_param_key(const char *k, size_t n)
+{
+	size_t i;
+
+	if (!n || n > 64 || !((k[0] >= 'A' && k[0] <= 'Z') ||
+			      (k[0] >= 'a' && k[0] <= 'z') || k[0] == '_'))
+		return 0;
+	for (i = 1; i < n; i++)
+		if (!((k[i] >= 'A' && k[i] <= 'Z') ||
+		      (k[i] >= 'a' && k[i] <= 'z') ||
+		      (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int valid_text(const char *what, const char *v, size_t max,
+		      struct err *err)
+{
+	const char *p;
+
+	if (strlen(v) > max)
+		return err_set(err, "%s is longer than %zu bytes", what, max);
+	for (p = v; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			return err_set(err, "%s contains a control character",
+				       what);
+	return 0;
+}
+
+static int valid_path_in_tree(const char *what, const char *v,
+			      struct err *err)
+{
+	if (valid_text(what, v, 255, err) < 0)
+		return -1;
+	if (!*v || v[0] == '/' || strstr(v, "..") || v[strlen(v) - 1] == '/')
+		return err_set(err, "invalid %s '%s': a relative path inside the repository",
+			       what, v);
+	return 0;
+}
+
+/* Apply --param K=V to a JSON object; V may be empty. */
+static int set_param(json_t *params, const char *kv, struct err *err)
+{
+	const char *eq = strchr(kv, '=');
+
+	if (!eq || !valid_param_key(kv, (size_t)(eq - kv)))
+		return err_set(err, "invalid --param '%.80s': expected KEY=VALUE with KEY in [A-Za-z_][A-Za-z0-9_]*",
+			       kv);
+	if (valid_text("parameter value", eq + 1, 4096, err) < 0)
+		return -1;
+	if (json_object_size(params) >= MAX_PARAMS &&
+	    !json_object_getn(params, kv, (size_t)(eq - kv)))
+		return err_set(err, "too many parameters (at most %d)",
+			       MAX_PARAMS);
+	json_object_setn_new(params, kv, (size_t)(eq - kv),
+			     json_string(eq + 1));
+	return 0;
+}
+
+static json_t *app_json(const struct store_app *a)
+{
+	json_t *params = json_loads(a->params ? a->params : "{}", 0, NULL);
+	char created[32];
+
+	fmt_time(a->created, created, sizeof(created));
+	return json_pack("{s:s, s:s, s:s, s:s?, s:o, s:s?, s:s, s:s, s:i, s:b, s:s}",
+			 "name", a->name, "repo", a->repo, "branch", a->branch,
+			 "template", a->template,
+			 "params", params ? params : json_object(),
+			 "upstream", a->upstream, "dockerfile", a->dockerfile,
+			 "health_path", a->health_path, "port", a->port,
+			 "gate", a->gate, "created", created);
+}
+
+/*
+ * Parse the options shared by `app create` and `app set` into *a, which
+ * holds the current values. Returns 0, 1 for --help, or -1.
+ */
+static int app_options(int argc, char **argv, struct store_app *a,
+		       int allow_unset, struct err *err)
+{
+	static const struct option opts[] = {
+		{ "repo", required_argument, NULL, 'r' },
+		{ "branch", required_argument, NULL, 'b' },
+		{ "template", required_argument, NULL, 't' },
+		{ "param", required_argument, NULL, 'p' },
+		{ "unset-param", required_argument, NULL, 'u' },
+		{ "upstream", required_argument, NULL, 'U' },
+		{ "dockerfile", required_argument, NULL, 'd' },
+		{ "health", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "gate", no_argument, NULL, 'g' },
+		{ "no-gate", no_argument, NULL, 'G' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	json_t *params = json_loads(a->params ? a->params : "{}", 0, NULL);
+	char *end;
+	long port;
+	int c, ret = -1;
+
+	if (!params)
+		params = json_object();
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (name_check("repository", optarg, err) < 0)
+				goto out;
+			free(a->repo);
+			a->repo = xstrdup(optarg);
+			break;
+		case 'b':
+			if (starts_with(optarg, "refs/heads/", NULL))
+				optarg += strlen("refs/heads/");
+			if (!name_branch_valid(optarg)) {
+				err_set(err, "invalid branch name '%.80s'", optarg);
+				goto out;
+			}
+			free(a->branch);
+			a->branch = xstrdup(optarg);
+			break;
+		case 't': {
+			char *abs;
+
+			if (valid_text("template path", optarg, 1024, err) < 0)
+				goto out;
+			abs = realpath(optarg, NULL);
+			if (!abs) {
+				err_errno(err, "template '%s'", optarg);
+				goto out;
+			}
+			free(a->template);
+			a->template = abs;
+			break;
+		}
+		case 'p':
+			if (set_param(params, optarg, err) < 0)
+				goto out;
+			break;
+		case 'u':
+			if (!allow_unset)
+				goto bad;
+			json_object_del(params, optarg);
+			break;
+		case 'U':
+			if (valid_text("upstream URL", optarg, 1024, err) < 0)
+				goto out;
+			free(a->upstream);
+			a->upstream = *optarg ? xstrdup(optarg) : NULL;
+			break;
+		case 'd':
+			if (valid_path_in_tree("Dockerfile path", optarg, err) < 0)
+				goto out;
+			free(a->dockerfile);
+			a->dockerfile = xstrdup(optarg);
+			break;
+		case 'H':
+			if (valid_text("health path", optarg, 255, err) < 0)
+				goto out;
+			if (optarg[0] != '/' || strchr(optarg, ' ')) {
+				err_set(err, "invalid health path '%s': must start with '/'",
+					optarg);
+				goto out;
+			}
+			free(a->health_path);
+			a->health_path = xstrdup(optarg);
+			break;
+		case 'P':
+			errno = 0;
+			port = strtol(optarg, &end, 10);
+			if (errno || *end || port < 1 || port > 65535) {
+				err_set(err, "invalid --port '%.20s': expected 1-65535",
+					optarg);
+				goto out;
+			}
+			a->port = (int)port;
+			break;
+		case 'g':
+			a->gate = 1;
+			break;
+		case 'G':
+			if (!allow_unset)
+				goto bad;
+			a->gate = 0;
+			break;
+		case 'h':
+			ret = 1;
+			goto out;
+		default:
+		bad:
+			err_set(err, "unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind != argc) {
+		err_set(err, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	free(a->params);
+	a->params = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
+	ret = 0;
+out:
+	json_decref(params);
+	return ret;
+}
+
+static int app_create(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	struct store_app a;
+	int rc, ret = 1;
+
+	store_app_init(&a);
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && wants_help(argc, argv)) {
+			printf("usage: %s\n", app_usage);
+			return 0;
+		}
+		return usage_error(app_usage);
+	}
+	if (name_check("app", argv[1], &err) < 0)
+		return cli_error(&err);
+	a.name = xstrdup(argv[1]);
+	rc = app_options(argc - 1, argv + 1, &a, 0, &err);
+	if (rc == 1) {
+		printf("usage: %s\n", app_usage);
+		ret = 0;
+		goto out;
+	}
+	if (rc < 0)
+		goto fail;
+	if (!a.repo)
+		a.repo = xstrdup(a.name);
+	if (!a.branch)
+		a.branch = xstrdup("master");
+	if (require_role(ctx, NULL, ROLE_ADMIN))
+		goto out;
+	if (repo_create(ctx->home, a.repo, ctx->self, &err) < 0 ||
+	    store_app_create(ctx->store, &a, &err) < 0)
+		goto fail;
+	printf("created app '%s': branch '%s' of repository '%s' deploys it\n",
+	       a.name, a.branch, a.repo);
+	printf("  git remote add solum ssh://%s@%s/%s.git\n",
+	       ctx->cfg.sshd_user, ctx->cfg.sshd_listen, a.repo);
+	ret = 0;
+	goto out;
+fail:
+	cli_error(&err);
+out:
+	store_app_release(&a);
+	return ret;
+}
+
+static int app_set(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	struct store_app a;
+	int rc, ret = 1;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && wants_help(argc, argv)) {
+			printf("usage: %s\n", app_usage);
+			return 0;
+		}
+		return usage_error(app_usage);
+	}
+	if (name_check("app", argv[1], &err) < 0)
+		return cli_error(&err);
+	rc = store_app_get(ctx->store, argv[1], &a, &err);
+	if (rc < 0)
+		return cli_error(&err);
+	if (rc == 1)
+		return cli_errorf("app '%s' not found", argv[1]);
+	if (require_role(ctx, a.repo, ROLE_ADMIN))
+		goto out;
+	rc = app_options(argc - 1, argv + 1, &a, 1, &err);
+	if (rc == 1) {
+		printf("usage: %s\n", app_usage);
+		ret = 0;
+		goto out;
+	}
+	if (rc < 0)
+		goto fail;
+	/* moving an app to another repo needs admin there too */
+	if (require_role(ctx, a.repo, ROLE_ADMIN))
+		goto out;
+	if (repo_create(ctx->home, a.repo, ctx->self, &err) < 0 ||
+	    store_app_update(ctx->store, &a, &err) < 0)
+		goto fail;
+	printf("updated app '%s'\n", a.name);
+	ret = 0;
+	goto out;
+fail:
+	cli_error(&err);
+out:
+	store_app_release(&a);
+	return ret;
+}
+
+struct list_state {
+	struct ctx *ctx;
+	json_t *arr;
+	int count;
+};
+
+static int list_one(const struct store_app *a, void *payload)
+{
+	struct list_state *ls = payload;
+	struct err err = ERR_INIT;
+	int role = ROLE_ADMIN;
+
+	if (ls->ctx->remote_user &&
+	    store_role(ls->ctx->store, ls->ctx->remote_user, a->repo, &role,
+		       &err) < 0)
+		role = ROLE_NONE;
+	if (role < ROLE_READ)
+		return 0;
+	ls->count++;
+	if (ls->arr)
+		json_array_append_new(ls->arr, app_json(a));
+	else
+		printf("%-24s %-24s %s\n", a->name, a->repo, a->branch);
+	return 0;
+}
+
+static int app_list(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	struct list_state ls = { ctx, NULL, 0 };
+
+	if (argc == 2 && !strcmp(argv[1], "--json"))
+		ls.arr = json_array();
+	else if (argc != 1)
+		return usage_error("solum app list [--json]");
+	if (!ls.arr)
+		printf("%-24s %-24s %s\n", "APP", "REPO", "BRANCH");
+	if (store_app_list(ctx->store, NULL, list_one, &ls, &err) < 0) {
+		json_decref(ls.arr);
+		return cli_error(&err);
+	}
+	if (ls.arr)
+		print_json(ls.arr);
+	return 0;
+}
+
+static int app_show(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	struct store_app a;
+	int json = 0, rc;
+	const char *name = NULL;
+	char created[32];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!name && argv[i][0] != '-')
+			name = argv[i];
+		else
+			return usage_error("solum app show APP [--json]");
+	}
+	if (!name)
+		return usage_error("solum app show APP [--json]");
+	if (name_check("app", name, &err) < 0)
+		return cli_error(&err);
+	rc = store_app_get(ctx->store, name, &a, &err);
+	if (rc < 0)
+		return cli_error(&err);
+	if (rc == 1 || (ctx->remote_user &&
+			require_role(ctx, a.repo, ROLE_READ))) {
+		store_app_release(&a);
+		return rc == 1 ? cli_errorf("app '%s' not found", name) : 1;
+	}
+	if (json) {
+		print_json(app_json(&a));
+	} else {
+		fmt_time(a.created, created, sizeof(created));
+		printf("app:         %s\n", a.name);
+		printf("repo:        %s\n", a.repo);
+		printf("branch:      %s\n", a.branch);
+		printf("template:    %s\n", a.template ? a.template : "(local engine)");
+		printf("params:      %s\n", a.params);
+		printf("upstream:    %s\n", a.upstream ? a.upstream : "-");
+		printf("dockerfile:  %s\n", a.dockerfile);
+		printf("health:      %s\n", a.health_path);
+		printf("port:        %d\n", a.port);
+		printf("gate:        %s\n", a.gate ? "yes" : "no");
+		printf("created:     %s\n", created);
+	}
+	store_app_release(&a);
+	return 0;
+}
+
+static int app_delete(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return usage_error("solum app delete APP");
+	if (name_check("app", argv[1], &err) < 0)
+		return cli_error(&err);
+	if (require_role(ctx, NULL, ROLE_ADMIN))
+		return 1;
+	if (store_app_delete(ctx->store, argv[1], &err) < 0)
+		return cli_error(&err);
+	printf("deleted app '%s' (its repository is kept)\n", argv[1]);
+	return 0;
+}
+
+int cmd_app(int argc, char **argv, struct ctx *ctx)
+{
+	if (argc < 2) {
+		return usage_error(app_usage);
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("usage: %s\n\nMap a repository's branch to an app. --json prints JSON for scripts.\n",
+		       app_usage);
+		return 0;
+	}
+	if (!strcmp(argv[1], "create"))
+		return app_create(argc - 1, argv + 1, ctx);
+	if (!strcmp(argv[1], "list"))
+		return wants_help(argc - 1, argv + 1) ? (printf("usage: solum app list [--json]\n"), 0) :
+			app_list(argc - 1, argv + 1, ctx);
+	if (!strcmp(argv[1], "show"))
+		return wants_help(argc - 1, argv + 1) ? (printf("usage: solum app show APP [--json]\n"), 0) :
+			app_show(argc - 1, argv + 1, ctx);
+	if (!strcmp(argv[1], "set"))
+		return app_set(argc - 1, argv + 1, ctx);
+	if (!strcmp(argv[1], "delete"))
+		return wants_help(argc - 1, argv + 1) ? (printf("usage: solum app delete APP\n"), 0) :
+			app_delete(argc - 1, argv + 1, ctx);
+	cli_errorf("unknown app command '%s'", argv[1]);
+	return usage_error(app_usage);
+}
+
+/* ---- key ---- */
+
+static const char key_usage[] =
+	"solum key add USER FILE   (FILE '-' reads standard input)\n"
+	"   or: solum key list [USER] [--json]\n"
+	"   or: solum key remove USER [FINGERPRINT]";
+
+static int key_add(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	FILE *f = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int lineno = 0, added = 0, ret = 1;
+
+	if (argc != 3)
+		return usage_error(key_usage);
+	if (name_check("user", argv[1], &err) < 0)
+		return cli_error(&err);
+	if (require_role(ctx, NULL, ROLE_ADMIN))
+		return 1;
+	f = strcmp(argv[2], "-") ? fopen(argv[2], "re") : stdin;
+	if (!f)
+		return cli_errorf("cannot read key file '%s': %s", argv[2],
+				  strerror(errno));
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		struct authkey k;
+
+		lineno++;
+		if (n > AUTHKEYS_LINE_MAX) {
+			err_set(&err, "%s:%d: line longer than %d bytes",
+				argv[2], lineno, AUTHKEYS_LINE_MAX);
+			goto fail;
+		}
+		if (authkeys_is_blank(line))
+			continue;
+		if (added >= MAX_KEYS_PER_FILE) {
+			err_set(&err, "%s: more than %d keys", argv[2],
+				MAX_KEYS_PER_FILE);
+			goto fail;
+		}
+		authkey_init(&k);
+		if (authkey_parse(line, &k, &err) < 0) {
+			err_wrap(&err, "%s:%d", argv[2], lineno);
+			authkey_release(&k);
+			goto fail;
+		}
+		if (store_key_add(ctx->store, argv[1], k.type, k.blob,
+				  k.comment, k.fingerprint, &err) < 0) {
+			authkey_release(&k);
+			goto fail;
+		}
+		printf("added %s key %s for '%s'\n", k.type, k.fingerprint,
+		       argv[1]);
+		authkey_release(&k);
+		added++;
+	}
+	if (!added) {
+		err_set(&err, "no public key in '%s'", argv[2]);
+		goto fail;
+	}
+	ret = 0;
+	goto out;
+fail:
+	cli_error(&err);
+out:
+	free(line);
+	if (f && f != stdin)
+		fclose(f);
+	return ret;
+}
+
+static int key_print(const struct store_key *k, void *payload)
+{
+	json_t *arr = payload;
+	char created[32];
+
+	fmt_time(k->created, created, sizeof(created));
+	if (arr)
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:s, s:s, s:s, s:s}", "user", k->user,
+			"type", k->type, "fingerprint", k->fingerprint,
+			"comment", k->comment, "created", created));
+	else
+		printf("%-16s %-20s %s %s\n", k->user, k->type,
+		       k->fingerprint, k->comment);
+	return 0;
+}
+
+static int key_list(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	const char *user = NULL;
+	json_t *arr = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") && !arr)
+			arr = json_array();
+		else if (!user && argv[i][0] != '-')
+			user = argv[i];
+		else {
+			json_decref(arr);
+			return usage_error(key_usage);
+		}
+	}
+	if (user && name_check("user", user, &err) < 0) {
+		json_decref(arr);
+		return cli_error(&err);
+	}
+	/* over SSH, a user may list their own keys */
+	if (ctx->remote_user && !(user && !strcmp(user, ctx->remote_user)) &&
+	    require_role(ctx, NULL, ROLE_ADMIN)) {
+		json_decref(arr);
+		return 1;
+	}
+	if (store_key_list(ctx->store, user, key_print, arr, &err) < 0) {
+		json_decref(arr);
+		return cli_error(&err);
+	}
+	if (arr)
+		print_json(arr);
+	return 0;
+}
+
+static int key_remove(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	int removed = 0;
+
+	if (argc != 2 && argc != 3)
+		return usage_error(key_usage);
+	if (name_check("user", argv[1], &err) < 0)
+		return cli_error(&err);
+	if (argc == 3 && (!starts_with(argv[2], "SHA256:", NULL) ||
+			  strlen(argv[2]) > 80))
+		return cli_errorf("invalid fingerprint '%.80s': expected SHA256:... as 'solum key list' shows",
+				  argv[2]);
+	if (require_role(ctx, NULL, ROLE_ADMIN))
+		return 1;
+	if (store_key_remove(ctx->store, argv[1], argc == 3 ? argv[2] : NULL,
+			     &removed, &err) < 0)
+		return cli_error(&err);
+	if (!removed)
+		return cli_errorf(argc == 3 ? "user '%s' has no key %s"
+					    : "user '%s' has no keys%s",
+				  argv[1], argc == 3 ? argv[2] : "");
+	printf("removed %d key%s of '%s'\n", removed, removed == 1 ? "" : "s",
+	       argv[1]);
+	return 0;
+}
+
+int cmd_key(int argc, char **argv, struct ctx *ctx)
+{
+	if (argc < 2)
+		return usage_error(key_usage);
+	if (wants_help(argc, argv)) {
+		printf("usage: %s\n\nUsers log in with the OpenSSH public keys registered here\n"
+		       "(authorized_keys lines, without options).\n", key_usage);
+		return 0;
+	}
+	if (!strcmp(argv[1], "add"))
+		return key_add(argc - 1, argv + 1, ctx);
+	if (!strcmp(argv[1], "list"))
+		return key_list(argc - 1, argv + 1, ctx);
+	if (!strcmp(argv[1], "remove"))
+		return key_remove(argc - 1, argv + 1, ctx);
+	cli_errorf("unknown key command '%s'", argv[1]);
+	return usage_error(key_usage);
+}
+
+/* ---- grant / revoke ---- */
+
+static const char grant_usage[] =
+	"solum grant USER REPO [--role read|push|admin]   (REPO '*': every repository)";
+static const char revoke_usage[] = "solum revoke USER REPO";
+
+static int check_grant_target(struct ctx *ctx, const char *user,
+			      const char *repo, struct err *err)
+{
+	int rc;
+
+	if (name_check("user", user, err) < 0)
+		return -1;
+	if (!strcmp(repo, "*"))
+		return 0;
+	if (name_check("repository", repo, err) < 0)
+		return -1;
+	rc = store_repo_exists(ctx->store, repo, err);
+	if (rc < 0)
+		return -1;
+	if (!rc)
+		return err_set(err, "repository '%s' not found (create an app for it first)",
+			       repo);
+	return 0;
+}
+
+int cmd_grant(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	const char *pos[2] = { NULL, NULL };
+	int role = ROLE_PUSH, npos = 0, i;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: %s\n\nread: clone and fetch; push: also push and deploy; admin: also manage\n"
+		       "the repository's apps. admin on '*' administers solum.\n", grant_usage);
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		const char *v;
+
+		if (!strcmp(argv[i], "--role") && i + 1 < argc)
+			v = argv[++i];
+		else if (starts_with(argv[i], "--role=", &v))
+			;
+		else if (argv[i][0] != '-' && npos < 2) {
+			pos[npos++] = argv[i];
+			continue;
+		} else
+			return usage_error(grant_usage);
+		if (store_role_parse(v, &role) < 0)
+			return cli_errorf("invalid role '%.20s': use read, push or admin", v);
+	}
+	if (npos != 2)
+		return usage_error(grant_usage);
+	if (check_grant_target(ctx, pos[0], pos[1], &err) < 0)
+		return cli_error(&err);
+	if (require_role(ctx, NULL, ROLE_ADMIN))
+		return 1;
+	if (store_grant(ctx->store, pos[0], pos[1], role, &err) < 0)
+		return cli_error(&err);
+	printf("granted %s on '%s' to '%s'\n", store_role_name(role), pos[1],
+	       pos[0]);
+	return 0;
+}
+
+int cmd_revoke(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	int removed = 0;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: %s\n", revoke_usage);
+		return 0;
+	}
+	if (argc != 3 || argv[1][0] == '-' || argv[2][0] == '-')
+		return usage_error(revoke_usage);
+	if (name_check("user", argv[1], &err) < 0 ||
+	    (strcmp(argv[2], "*") && name_check("repository", argv[2], &err) < 0))
+		return cli_error(&err);
+	if (require_role(ctx, NULL, ROLE_ADMIN))
+		return 1;
+	if (store_revoke(ctx->store, argv[1], argv[2], &removed, &err) < 0)
+		return cli_error(&err);
+	if (!removed)
+		return cli_errorf("user '%s' has no role on '%s'", argv[1],
+				  argv[2]);
+	printf("revoked the role of '%s' on '%s'\n", argv[1], argv[2]);
+	return 0;
+}
+
+/* ---- hook ---- */
+
+static const char hook_usage[] = "solum hook post-receive|pre-receive   (run by git)";
+
+int cmd_hook(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	int ret;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: %s\n\nRepositories' hooks run this with git's ref updates on\n"
+		       "standard input; it deploys the branches mapped to apps.\n",
+		       hook_usage);
+		return 0;
+	}
+	if (argc != 2)
+		return usage_error(hook_usage);
+	if (!strcmp(argv[1], "post-receive"))
+		ret = hook_post_receive(ctx, stdin, stdout, &err);
+	else if (!strcmp(argv[1], "pre-receive"))
+		ret = hook_pre_receive(ctx, stdin, stdout, &err);
+	else
+		return usage_error(hook_usage);
+	if (ret < 0)
+		return cli_error(&err);
+	return ret;
+}

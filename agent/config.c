@@ -1,0 +1,360 @@
+/* config: solum.yaml (read with libyaml), with defaults for every key */
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "buf.h"
+#include "config.h"
+
+#define CONFIG_MAX_SIZE (1024 * 1024)
+
+enum type { T_STR, T_INT, T_HOSTPORT };
+
+struct key {
+	const char *section;
+	const char *name;
+	enum type type;
+	size_t offset;
+	int min, max;		/* T_INT */
+	int nullable;		/* T_STR: may be empty (unset) */
+};
+
+#define S(sec, nm, field, null) \
+	{ sec, nm, T_STR, offsetof(struct config, field), 0, 0, null }
+#define I(sec, nm, field, lo, hi) \
+	{ sec, nm, T_INT, offsetof(struct config, field), lo, hi, 0 }
+#define H(sec, nm, field) \
+	{ sec, nm, T_HOSTPORT, offsetof(struct config, field), 0, 0, 0 }
+
+static const struct key keys[] = {
+	H("sshd", "listen", sshd_listen),
+	I("sshd", "max_startups", sshd_max_startups, 1, 1000),
+	I("sshd", "max_sessions", sshd_max_sessions, 1, 10000),
+	I("sshd", "login_grace_time", sshd_login_grace_time, 1, 3600),
+	I("sshd", "idle_timeout", sshd_idle_timeout, 1, 86400),
+	S("sshd", "user", sshd_user, 0),
+	S("sshd", "git_path", git_path, 1),
+	H("webhook", "listen", webhook_listen),
+	S("docker", "host", docker_host, 0),
+	S("registry", "address", registry, 1),
+	S("registry", "username", registry_username, 1),
+	S("registry", "password", registry_password, 1),
+	S("local", "bind", local_bind, 0),
+	I("local", "port_min", local_port_min, 1024, 65535),
+	I("local", "port_max", local_port_max, 1024, 65535),
+	I("local", "health_timeout", health_timeout, 1, 3600),
+	S("local", "public_host", public_host, 0),
+	I("deploy", "progress_interval", progress_interval, 1, 300),
+	I("deploy", "build_timeout", build_timeout, 10, 86400),
+	I("deploy", "keep_releases", keep_releases, 1, 1000),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const char default_text[] =
+	"# solum configuration; every key is optional and shows its default.\n"
+	"sshd:\n"
+	"  listen: 127.0.0.1:2222      # ADDR:PORT of the SSH front\n"
+	"  max_startups: 10            # concurrent unauthenticated connections\n"
+	"  max_sessions: 64            # concurrent connections in all\n"
+	"  login_grace_time: 30        # seconds a client has to authenticate\n"
+	"  idle_timeout: 600           # seconds without traffic before a hang-up\n"
+	"  user: solum                 # the login name in git remotes\n"
+	"webhook:\n"
+	"  listen: 127.0.0.1:8090\n"
+	"docker:\n"
+	"  host: unix:///var/run/docker.sock   # DOCKER_HOST overrides this\n"
+	"registry:\n"
+	"  address:                    # e.g. 127.0.0.1:5000; empty: images stay local\n"
+	"  username:\n"
+	"  password:\n"
+	"local:\n"
+	"  bind: 127.0.0.1             # address app ports are published on\n"
+	"  port_min: 20000\n"
+	"  port_max: 20999\n"
+	"  health_timeout: 30          # seconds for a new release to answer\n"
+	"  public_host: 127.0.0.1      # host name shown in app URLs\n"
+	"deploy:\n"
+	"  progress_interval: 10       # seconds between progress lines\n"
+	"  build_timeout: 1800\n"
+	"  keep_releases: 10\n";
+
+const char *config_default_text(void)
+{
+	return default_text;
+}
+
+static char **str_field(struct config *c, const struct key *k)
+{
+	return (char **)((char *)c + k->offset);
+}
+
+static int *int_field(struct config *c, const struct key *k)
+{
+	return (int *)((char *)c + k->offset);
+}
+
+void config_init(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->sshd_listen = xstrdup("127.0.0.1:2222");
+	c->sshd_max_startups = 10;
+	c->sshd_max_sessions = 64;
+	c->sshd_login_grace_time = 30;
+	c->sshd_idle_timeout = 600;
+	c->sshd_user = xstrdup("solum");
+	c->webhook_listen = xstrdup("127.0.0.1:8090");
+	c->docker_host = xstrdup("unix:///var/run/docker.sock");
+	c->local_bind = xstrdup("127.0.0.1");
+	c->local_port_min = 20000;
+	c->local_port_max = 20999;
+	c->health_timeout = 30;
+	c->public_host = xstrdup("127.0.0.1");
+	c->progress_interval = 10;
+	c->build_timeout = 1800;
+	c->keep_releases = 10;
+}
+
+void config_release(struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (keys[i].type != T_INT) {
+			free(*str_field(c, &keys[i]));
+			*str_field(c, &keys[i]) = NULL;
+		}
+	free(c->home);
+	c->home = NULL;
+}
+
+static int valid_hostport(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	long port;
+
+	if (!colon || colon == v || strlen(v) > 255)
+		return 0;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	return !errno && *end == '\0' && end != colon + 1 && port > 0 &&
+	       port <= 65535;
+}
+
+static int set_value(struct config *c, const struct key *k, const char *v,
+		     const char *file, size_t line, struct err *err)
+{
+	char q[80];
+
+	snprintf(q, sizeof(q), "%.60s%s", v, strlen(v) > 60 ? "..." : "");
+	for (char *p = q; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
+	if (k->type == T_INT) {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno || !*v || *end || n < k->min || n > k->max)
+			return err_set(err, "%s:%zu: %s.%s: expected an integer from %d to %d, got '%s'",
+				       file, line, k->section, k->name,
+				       k->min, k->max, q);
+		*int_field(c, k) = (int)n;
+		return 0;
+	}
+	if (strlen(v) > 4096)
+		return err_set(err, "%s:%zu: %s.%s: value longer than 4096 bytes",
+			       file, line, k->section, k->name);
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			return err_set(err, "%s:%zu: %s.%s: control character in value",
+				       file, line, k->section, k->name);
+	if (!*v && !k->nullable)
+		return err_set(err, "%s:%zu: %s.%s: must not be empty",
+			       file, line, k->section, k->name);
+	if (k->type == T_HOSTPORT && !valid_hostport(v))
+		return err_set(err, "%s:%zu: %s.%s: expected ADDR:PORT, got '%s'",
+			       file, line, k->section, k->name, q);
+	free(*str_field(c, k));
+	*str_field(c, k) = *v ? xstrdup(v) : NULL;
+	return 0;
+}
+
+static int load_section(struct config *c, yaml_document_t *doc,
+			const char *section, yaml_node_t *map,
+			const char *file, struct err *err)
+{
+	yaml_node_pair_t *pair;
+
+	if (map->type == YAML_SCALAR_NODE && !map->data.scalar.length)
+		return 0;	/* "section:" with nothing under it */
+	if (map->type != YAML_MAPPING_NODE)
+		return err_set(err, "%s:%zu: %s: expected a mapping of keys",
+			       file, map->start_mark.line + 1, section);
+	for (pair = map->data.mapping.pairs.start;
+	     pair < map->data.mapping.pairs.top; pair++) {
+		yaml_node_t *kn = yaml_document_get_node(doc, pair->key);
+		yaml_node_t *vn = yaml_document_get_node(doc, pair->value);
+		const struct key *k = NULL;
+		const char *name;
+		size_t i;
+
+		if (!kn || kn->type != YAML_SCALAR_NODE || !vn)
+			return err_set(err, "%s:%zu: %s: keys must be plain words",
+				       file, kn ? kn->start_mark.line + 1 : 0,
+				       section);
+		name = (const char *)kn->data.scalar.value;
+		for (i = 0; i < NKEYS; i++)
+			if (!strcmp(keys[i].section, section) &&
+			    !strcmp(keys[i].name, name))
+				k = &keys[i];
+		if (!k)
+			return err_set(err, "%s:%zu: unknown key '%s.%.64s'",
+				       file, kn->start_mark.line + 1, section,
+				       name);
+		if (vn->type != YAML_SCALAR_NODE)
+			return err_set(err, "%s:%zu: %s.%s: expected a single value",
+				       file, vn->start_mark.line + 1, section,
+				       name);
+		if (strlen((const char *)vn->data.scalar.value) !=
+		    vn->data.scalar.length)
+			return err_set(err, "%s:%zu: %s.%s: NUL byte in value",
+				       file, vn->start_mark.line + 1, section,
+				       name);
+		if (set_value(c, k, (const char *)vn->data.scalar.value, file,
+			      vn->start_mark.line + 1, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_known_section(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, s))
+			return 1;
+	return 0;
+}
+
+static int load_text(struct config *c, const char *text, size_t len,
+		     const char *file, struct err *err)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	yaml_node_pair_t *pair;
+	int ret = -1;
+
+	if (!yaml_parser_initialize(&parser))
+		return err_set(err, "%s: cannot initialize the YAML parser", file);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		err_set(err, "%s:%zu: %s", file, parser.problem_mark.line + 1,
+			parser.problem ? parser.problem : "invalid YAML");
+		yaml_parser_delete(&parser);
+		return -1;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (!root || (root->type == YAML_SCALAR_NODE &&
+		      !root->data.scalar.length)) {
+		ret = 0;	/* empty file: all defaults */
+		goto out;
+	}
+	if (root->type != YAML_MAPPING_NODE) {
+		err_set(err, "%s:%zu: expected a mapping of sections (sshd:, docker:, ...)",
+			file, root->start_mark.line + 1);
+		goto out;
+	}
+	for (pair = root->data.mapping.pairs.start;
+	     pair < root->data.mapping.pairs.top; pair++) {
+		yaml_node_t *kn = yaml_document_get_node(&doc, pair->key);
+		yaml_node_t *vn = yaml_document_get_node(&doc, pair->value);
+		const char *name;
+
+		if (!kn || kn->type != YAML_SCALAR_NODE || !vn) {
+			err_set(err, "%s:%zu: section names must be plain words",
+				file, kn ? kn->start_mark.line + 1 : 0);
+			goto out;
+		}
+		name = (const char *)kn->data.scalar.value;
+		if (!check_known_section(name)) {
+			err_set(err, "%s:%zu: unknown key '%.64s'", file,
+				kn->start_mark.line + 1, name);
+			goto out;
+		}
+		if (load_section(c, &doc, name, vn, file, err) < 0)
+			goto out;
+	}
+	if (c->local_port_min > c->local_port_max) {
+		err_set(err, "%s: local.port_min (%d) is above local.port_max (%d)",
+			file, c->local_port_min, c->local_port_max);
+		goto out;
+	}
+	ret = 0;
+out:
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return ret;
+}
+
+int config_load(struct config *c, const char *path, int missing_ok,
+		struct err *err)
+{
+	struct buf text = BUF_INIT;
+	const char *base = strrchr(path, '/');
+	char chunk[8192];
+	FILE *f;
+	size_t n;
+	int ret;
+
+	base = base ? base + 1 : path;
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT && missing_ok)
+			return 0;
+		return err_errno(err, "cannot read configuration '%s'", path);
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		buf_add(&text, chunk, n);
+		if (text.len > CONFIG_MAX_SIZE) {
+			fclose(f);
+			buf_release(&text);
+			return err_set(err, "%s: larger than %d bytes", path,
+				       CONFIG_MAX_SIZE);
+		}
+	}
+	if (ferror(f)) {
+		fclose(f);
+		buf_release(&text);
+		return err_errno(err, "cannot read configuration '%s'", path);
+	}
+	fclose(f);
+	ret = load_text(c, text.ptr, text.len, base, err);
+	buf_release(&text);
+	return ret;
+}
+
+int config_load_home(struct config *c, const char *home, struct err *err)
+{
+	char *path = xstrfmt("%s/solum.yaml", home);
+	const char *dh = getenv("DOCKER_HOST");
+	int ret;
+
+	free(c->home);
+	c->home = xstrdup(home);
+	ret = config_load(c, path, 1, err);
+	free(path);
+	if (!ret && dh && *dh) {
+		free(c->docker_host);
+		c->docker_host = xstrdup(dh);
+	}
+	return ret;
+}

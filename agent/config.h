@@ -1,0 +1,70 @@
+/* config: solum.yaml (read with libyaml), with defaults for every key */
+#ifndef SOLUM_CONFIG_H
+#define SOLUM_CONFIG_H
+
+#include "err.h"
+
+/*
+ * Everything solum.yaml can set. Strings are owned by the struct
+ * (config_release frees them). config_init fills in the defaults below,
+ * which are also what `solum init` writes, commented.
+ */
+struct config {
+	char *home;			/* not from the file: --home / SOLUM_HOME */
+
+	/* sshd: */
+	char *sshd_listen;		/* "127.0.0.1:2222" */
+	int sshd_max_startups;		/* concurrent unauthenticated conns: 10 */
+	int sshd_max_sessions;		/* concurrent connections in all: 64 */
+	int sshd_login_grace_time;	/* seconds to authenticate: 30 */
+	int sshd_idle_timeout;		/* seconds without traffic: 600 */
+	char *sshd_user;		/* the login name clients use: "solum" */
+	char *git_path;			/* directory holding git's programs, or NULL for PATH */
+
+	/* webhook: */
+	char *webhook_listen;		/* "127.0.0.1:8090" */
+
+	/* docker: */
+	char *docker_host;		/* "unix:///var/run/docker.sock"; DOCKER_HOST wins */
+
+	/* registry: */
+	char *registry;			/* "127.0.0.1:5000", or NULL: no push */
+	char *registry_username;
+	char *registry_password;
+
+	/* local backend: */
+	char *local_bind;		/* address ports are published on: "127.0.0.1" */
+	int local_port_min;		/* 20000 */
+	int local_port_max;		/* 20999 */
+	int health_timeout;		/* seconds for the health check: 30 */
+	char *public_host;		/* host shown in app URLs: "127.0.0.1" */
+
+	/* deploy: */
+	int progress_interval;		/* seconds between progress lines: 10 */
+	int build_timeout;		/* seconds: 1800 */
+	int keep_releases;		/* images kept for rollback: 10 */
+};
+
+void config_init(struct config *c);
+void config_release(struct config *c);
+
+/*
+ * Read `path` over the defaults. A missing file is not an error when
+ * `missing_ok`. Unknown keys, wrong types and out-of-range values are
+ * errors naming the file, line and key: "solum.yaml:7: sshd.max_startups:
+ * expected an integer from 1 to 1000, got 'x'".
+ */
+int config_load(struct config *c, const char *path, int missing_ok,
+		struct err *err);
+
+/* The default file that `solum init` writes (static string). */
+const char *config_default_text(void);
+
+/*
+ * Load the configuration of the home directory `home`:
+ * config_init + config_load("<home>/solum.yaml", missing_ok=1), with
+ * DOCKER_HOST overriding docker.host.
+ */
+int config_load_home(struct config *c, const char *home, struct err *err);
+
+#endif

@@ -1,0 +1,146 @@
+/* main: option parsing and subcommand dispatch */
+#include <errno.h>
+#include <git2.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "log.h"
+
+#define CMD_STORE 1	/* needs the home's state database */
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct ctx *ctx);
+	int flags;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "init", cmd_init, 0, "create the home: layout, configuration, host keys" },
+	{ "sshd", cmd_sshd, CMD_STORE, "run the SSH front" },
+	{ "app", cmd_app, CMD_STORE, "create, list, show, change and delete apps" },
+	{ "key", cmd_key, CMD_STORE, "add, list and remove users' SSH keys" },
+	{ "grant", cmd_grant, CMD_STORE, "give a user a role on a repository" },
+	{ "revoke", cmd_revoke, CMD_STORE, "take a user's role on a repository away" },
+	{ "hook", cmd_hook, CMD_STORE, "what a repository's git hooks run" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: solum [--home DIR] COMMAND [ARGS]\n\n"
+		"commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(f, "\n'solum COMMAND --help' describes a command. The home "
+		"is --home, else $SOLUM_HOME, else /var/lib/solum.\n");
+}
+
+static char *self_path(const char *argv0)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+
+	if (n > 0) {
+		path[n] = '\0';
+		return xstrdup(path);
+	}
+	return xstrdup(argv0);
+}
+
+int main(int argc, char **argv)
+{
+	struct ctx ctx;
+	struct err err = ERR_INIT;
+	const struct command *cmd = NULL;
+	const char *home = NULL;
+	char *dbpath = NULL, *abshome = NULL;
+	int i, ret = 1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	git_libgit2_init();
+	config_init(&ctx.cfg);
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--home")) {
+			if (i + 1 >= argc) {
+				ret = cli_errorf("--home needs a directory");
+				goto out;
+			}
+			home = argv[++i];
+		} else if (starts_with(argv[i], "--home=", &home)) {
+			;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			ret = 0;
+			goto out;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("solum 0.1\n");
+			ret = 0;
+			goto out;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		goto out;
+	}
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (!strcmp(commands[c].name, argv[i]))
+			cmd = &commands[c];
+	if (!cmd) {
+		ret = cli_errorf("'%s' is not a solum command; see 'solum --help'",
+				 argv[i]);
+		goto out;
+	}
+	if (!home)
+		home = getenv("SOLUM_HOME");
+	if (!home || !*home)
+		home = "/var/lib/solum";
+	abshome = realpath(home, NULL);
+	ctx.home = abshome ? abshome : home;
+	ctx.self = self_path(argv[0]);
+	ctx.remote_user = getenv("SOLUM_REMOTE") ? getenv("SOLUM_USER") : NULL;
+	if (ctx.remote_user && !*ctx.remote_user)
+		ctx.remote_user = NULL;
+
+	/* `init` writes the configuration; everyone else reads it */
+	if (cmd->fn != cmd_init &&
+	    config_load_home(&ctx.cfg, ctx.home, &err) < 0) {
+		ret = cli_error(&err);
+		goto out;
+	}
+	if ((cmd->flags & CMD_STORE) &&
+	    !(i + 1 < argc && (!strcmp(argv[i + 1], "--help") ||
+			       !strcmp(argv[i + 1], "-h")))) {
+		struct stat st;
+
+		if (stat(ctx.home, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			ret = cli_errorf("home '%s' does not exist; run 'solum --home %s init' first",
+					 ctx.home, ctx.home);
+			goto out;
+		}
+		dbpath = xstrfmt("%s/solum.db", ctx.home);
+		if (store_open(dbpath, &ctx.store, &err) < 0) {
+			ret = cli_error(&err);
+			goto out;
+		}
+	}
+	ret = cmd->fn(argc - i, argv + i, &ctx);
+out:
+	store_free(ctx.store);
+	config_release(&ctx.cfg);
+	free(dbpath);
+	free(abshome);
+	free((char *)ctx.self);
+	git_libgit2_shutdown();
+	return ret;
+}

@@ -1,0 +1,162 @@
+/* repo: the bare repositories under <home>/repos and their hooks */
+#include <errno.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "hooktext.h"
+#include "repo.h"
+
+char *repo_path(const char *home, const char *name)
+{
+	return xstrfmt("%s/repos/%s.git", home, name);
+}
+
+static int git_fail(struct err *err, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	return err_set(err, "%s: %s", what, e && e->message ? e->message
+							   : "libgit2 error");
+}
+
+/* Replace @SOLUM_BIN@ and @SOLUM_HOME@ in a hook template. */
+static char *expand(const char *tmpl, const char *self, const char *home)
+{
+	struct buf b = BUF_INIT;
+	const char *p = tmpl, *at;
+
+	while ((at = strchr(p, '@'))) {
+		buf_add(&b, p, (size_t)(at - p));
+		if (starts_with(at, "@SOLUM_BIN@", NULL)) {
+			buf_addstr(&b, self);
+			p = at + strlen("@SOLUM_BIN@");
+		} else if (starts_with(at, "@SOLUM_HOME@", NULL)) {
+			buf_addstr(&b, home);
+			p = at + strlen("@SOLUM_HOME@");
+		} else {
+			buf_addch(&b, '@');
+			p = at + 1;
+		}
+	}
+	buf_addstr(&b, p);
+	return buf_detach(&b);
+}
+
+static int write_file_atomic(const char *path, const char *text, mode_t mode,
+			     struct err *err)
+{
+	char *tmp = xstrfmt("%s.tmp%ld", path, (long)getpid());
+	size_t len = strlen(text), off = 0;
+	int fd, ret = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		err_errno(err, "cannot write '%s'", tmp);
+		goto out;
+	}
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_errno(err, "cannot write '%s'", tmp);
+			close(fd);
+			unlink(tmp);
+			goto out;
+		}
+		off += (size_t)n;
+	}
+	if (fchmod(fd, mode) < 0 || close(fd) < 0) {
+		err_errno(err, "cannot write '%s'", tmp);
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		err_errno(err, "cannot rename '%s'", tmp);
+		unlink(tmp);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(tmp);
+	return ret;
+}
+
+int repo_install_hooks(const char *gitdir, const char *self, const char *home,
+		       struct err *err)
+{
+	static const struct {
+		const char *name, *text;
+	} hooks[] = {
+		{ "post-receive", hook_post_receive },
+		{ "pre-receive", hook_pre_receive },
+	};
+	size_t i;
+	int ret = 0;
+
+	/* the hook quotes these paths with single quotes */
+	if (strchr(self, '\'') || strchr(home, '\''))
+		return err_set(err, "paths with a single quote are not supported: '%s'",
+			       strchr(self, '\'') ? self : home);
+	for (i = 0; i < sizeof(hooks) / sizeof(hooks[0]) && !ret; i++) {
+		char *path = xstrfmt("%s/hooks/%s", gitdir, hooks[i].name);
+		char *text = expand(hooks[i].text, self, home);
+
+		ret = write_file_atomic(path, text, 0755, err);
+		free(path);
+		free(text);
+	}
+	return ret;
+}
+
+int repo_create(const char *home, const char *name, const char *self,
+		struct err *err)
+{
+	git_repository_init_options opts;
+	git_repository *repo = NULL;
+	git_config *cfg = NULL;
+	char *path = repo_path(home, name), *hooks = NULL;
+	int ret = -1;
+
+	git_repository_init_options_init(&opts,
+					 GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
+		     GIT_REPOSITORY_INIT_NO_REINIT;
+	opts.initial_head = "master";
+	if (git_repository_open_bare(&repo, path) == 0) {
+		;	/* exists: only refresh hooks and settings */
+	} else if (git_repository_init_ext(&repo, path, &opts) < 0) {
+		git_fail(err, "cannot create repository");
+		err_wrap(err, "repository '%s'", name);
+		goto out;
+	}
+	if (git_repository_config(&cfg, repo) < 0 ||
+	    git_config_set_bool(cfg, "receive.fsckObjects", 1) < 0 ||
+	    git_config_set_bool(cfg, "transfer.fsckObjects", 1) < 0 ||
+	    git_config_set_bool(cfg, "receive.denyDeletes", 0) < 0 ||
+	    git_config_set_bool(cfg, "core.logAllRefUpdates", 1) < 0 ||
+	    git_config_set_bool(cfg, "uploadpack.allowFilter", 1) < 0) {
+		git_fail(err, "cannot configure repository");
+		err_wrap(err, "repository '%s'", name);
+		goto out;
+	}
+	hooks = xstrfmt("%s/hooks", path);
+	if (mkdir(hooks, 0755) < 0 && errno != EEXIST) {
+		err_errno(err, "cannot create '%s'", hooks);
+		goto out;
+	}
+	ret = repo_install_hooks(path, self, home, err);
+out:
+	git_config_free(cfg);
+	git_repository_free(repo);
+	free(hooks);
+	free(path);
+	return ret;
+}

@@ -1,0 +1,753 @@
+/* store: solum's state in SQLite (repos, apps, users, keys, grants, releases) */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "store.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+};
+
+/*
+ * Migrations, applied in order; PRAGMA user_version records how many ran.
+ * Never edit one that has shipped: add the next.
+ */
+static const char *const migrations[] = {
+	/* 1: users, keys, repos, grants, apps */
+	"CREATE TABLE users ("
+	"  name TEXT PRIMARY KEY,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE keys ("
+	"  fingerprint TEXT PRIMARY KEY,"
+	"  user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
+	"  type TEXT NOT NULL,"
+	"  blob TEXT NOT NULL,"
+	"  comment TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX keys_user ON keys(user);"
+	"CREATE TABLE repos ("
+	"  name TEXT PRIMARY KEY,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE grants ("
+	"  user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,"
+	"  repo TEXT NOT NULL,"
+	"  role INTEGER NOT NULL CHECK (role BETWEEN 1 AND 3),"
+	"  PRIMARY KEY (user, repo));"
+	"CREATE TABLE apps ("
+	"  name TEXT PRIMARY KEY,"
+	"  repo TEXT NOT NULL REFERENCES repos(name),"
+	"  branch TEXT NOT NULL,"
+	"  template TEXT,"
+	"  params TEXT NOT NULL DEFAULT '{}',"
+	"  upstream TEXT,"
+	"  dockerfile TEXT NOT NULL DEFAULT 'Dockerfile',"
+	"  health_path TEXT NOT NULL DEFAULT '/',"
+	"  port INTEGER NOT NULL DEFAULT 8080,"
+	"  gate INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  UNIQUE (repo, branch));",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_schema_version(void)
+{
+	return NMIGRATIONS;
+}
+
+static int db_error(struct store *s, struct err *err, const char *what)
+{
+	return err_set(err, "state database '%s': %s: %s", s->path, what,
+		       sqlite3_errmsg(s->db));
+}
+
+static int exec_sql(struct store *s, const char *sql, struct err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(err, "state database '%s': %s", s->path,
+			msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int prep(struct store *s, const char *sql, sqlite3_stmt **out,
+		struct err *err)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK) {
+		*out = NULL;
+		return db_error(s, err, "prepare");
+	}
+	return 0;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Step a statement that returns no rows. */
+static int step_done(struct store *s, sqlite3_stmt *st, const char *what,
+		     struct err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		return db_error(s, err, what);
+	return 0;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : NULL;
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const char *t = col_text(st, i);
+
+	return t ? xstrdup(t) : NULL;
+}
+
+static int migrate(struct store *s, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int version, i, ret = -1;
+
+	if (exec_sql(s, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	if (prep(s, "PRAGMA user_version", &st, err) < 0)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_error(s, err, "read schema version");
+		goto out;
+	}
+	version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (version > NMIGRATIONS) {
+		err_set(err, "state database '%s' has schema version %d; this solum knows up to %d",
+			s->path, version, NMIGRATIONS);
+		goto out;
+	}
+	for (i = version; i < NMIGRATIONS; i++) {
+		char pragma[64];
+
+		if (exec_sql(s, migrations[i], err) < 0) {
+			err_wrap(err, "migration %d", i + 1);
+			goto out;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+			 i + 1);
+		if (exec_sql(s, pragma, err) < 0)
+			goto out;
+	}
+	ret = exec_sql(s, "COMMIT", err);
+out:
+	sqlite3_finalize(st);
+	if (ret < 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+int store_open(const char *path, struct store **out, struct err *err)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	s->path = xstrdup(path);
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		if (s->db)
+			db_error(s, err, "open");
+		else
+			err_set(err, "state database '%s': cannot open", path);
+		store_free(s);
+		return -1;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (exec_sql(s, "PRAGMA journal_mode = WAL; "
+		     "PRAGMA synchronous = NORMAL; "
+		     "PRAGMA foreign_keys = ON", err) < 0 ||
+	    migrate(s, err) < 0) {
+		store_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+void store_free(struct store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+int store_tx(struct store *s,
+	     int (*fn)(struct store *s, void *payload, struct err *err),
+	     void *payload, struct err *err)
+{
+	if (exec_sql(s, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	if (fn(s, payload, err) < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	if (exec_sql(s, "COMMIT", err) < 0) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- roles and grants ---- */
+
+static const char *const role_names[] = { "none", "read", "push", "admin" };
+
+const char *store_role_name(int role)
+{
+	if (role < ROLE_NONE || role > ROLE_ADMIN)
+		return "?";
+	return role_names[role];
+}
+
+int store_role_parse(const char *s, int *role_out)
+{
+	int i;
+
+	for (i = ROLE_READ; i <= ROLE_ADMIN; i++)
+		if (!strcmp(s, role_names[i])) {
+			*role_out = i;
+			return 0;
+		}
+	return -1;
+}
+
+static int ensure_user(struct store *s, const char *user, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (prep(s, "INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)",
+		 &st, err) < 0)
+		return -1;
+	bind_text(st, 1, user);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	ret = step_done(s, st, "add user", err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+struct grant_args {
+	const char *user, *repo;
+	int role;
+};
+
+static int grant_tx(struct store *s, void *payload, struct err *err)
+{
+	struct grant_args *g = payload;
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (ensure_user(s, g->user, err) < 0)
+		return -1;
+	if (prep(s, "INSERT INTO grants (user, repo, role) VALUES (?, ?, ?) "
+		 "ON CONFLICT (user, repo) DO UPDATE SET role = excluded.role",
+		 &st, err) < 0)
+		return -1;
+	bind_text(st, 1, g->user);
+	bind_text(st, 2, g->repo);
+	sqlite3_bind_int(st, 3, g->role);
+	ret = step_done(s, st, "grant", err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_grant(struct store *s, const char *user, const char *repo, int role,
+		struct err *err)
+{
+	struct grant_args g = { user, repo, role };
+
+	if (role < ROLE_READ || role > ROLE_ADMIN)
+		BUG("bad role %d", role);
+	return store_tx(s, grant_tx, &g, err);
+}
+
+int store_revoke(struct store *s, const char *user, const char *repo,
+		 int *removed_out, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (prep(s, "DELETE FROM grants WHERE user = ? AND repo = ?", &st,
+		 err) < 0)
+		return -1;
+	bind_text(st, 1, user);
+	bind_text(st, 2, repo);
+	ret = step_done(s, st, "revoke", err);
+	if (!ret && removed_out)
+		*removed_out = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_role(struct store *s, const char *user, const char *repo,
+	       int *role_out, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*role_out = ROLE_NONE;
+	if (prep(s, "SELECT COALESCE(MAX(role), 0) FROM grants "
+		 "WHERE user = ? AND (repo = ? OR repo = '*')", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, user);
+	bind_text(st, 2, repo);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*role_out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_error(s, err, "read role");
+	return 0;
+}
+
+int store_grant_list(struct store *s, const char *user,
+		     int (*cb)(const struct store_grant *g, void *payload),
+		     void *payload, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	if (prep(s, "SELECT user, repo, role FROM grants "
+		 "WHERE ?1 IS NULL OR user = ?1 ORDER BY user, repo", &st,
+		 err) < 0)
+		return -1;
+	bind_text(st, 1, user);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_grant g = {
+			col_text(st, 0), col_text(st, 1),
+			sqlite3_column_int(st, 2)
+		};
+
+		if (cb(&g, payload)) {
+			ret = 0;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_error(s, err, "list grants");
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- users and keys ---- */
+
+struct key_args {
+	const char *user, *type, *blob, *comment, *fingerprint;
+};
+
+static int key_add_tx(struct store *s, void *payload, struct err *err)
+{
+	struct key_args *k = payload;
+	sqlite3_stmt *st = NULL;
+	char owner[128];
+	int rc, ret = -1;
+
+	rc = store_key_find(s, k->fingerprint, owner, sizeof(owner), err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		if (!strcmp(owner, k->user))
+			return err_set(err, "key %s is already registered for '%s'",
+				       k->fingerprint, owner);
+		return err_set(err, "key %s already belongs to user '%s'",
+			       k->fingerprint, owner);
+	}
+	if (ensure_user(s, k->user, err) < 0)
+		return -1;
+	if (prep(s, "INSERT INTO keys (fingerprint, user, type, blob, comment, created) "
+		 "VALUES (?, ?, ?, ?, ?, ?)", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, k->fingerprint);
+	bind_text(st, 2, k->user);
+	bind_text(st, 3, k->type);
+	bind_text(st, 4, k->blob);
+	bind_text(st, 5, k->comment ? k->comment : "");
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
+	ret = step_done(s, st, "add key", err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_key_add(struct store *s, const char *user, const char *type,
+		  const char *blob, const char *comment,
+		  const char *fingerprint, struct err *err)
+{
+	struct key_args k = { user, type, blob, comment, fingerprint };
+
+	return store_tx(s, key_add_tx, &k, err);
+}
+
+int store_key_remove(struct store *s, const char *user,
+		     const char *fingerprint, int *removed_out,
+		     struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (prep(s, "DELETE FROM keys WHERE user = ?1 AND "
+		 "(?2 IS NULL OR fingerprint = ?2)", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, user);
+	bind_text(st, 2, fingerprint);
+	ret = step_done(s, st, "remove key", err);
+	if (!ret && removed_out)
+		*removed_out = sqlite3_changes(s->db);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_key_find(struct store *s, const char *fingerprint, char *user_out,
+		   size_t size, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	if (prep(s, "SELECT user FROM keys WHERE fingerprint = ?", &st,
+		 err) < 0)
+		return -1;
+	bind_text(st, 1, fingerprint);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(user_out, size, "%s", col_text(st, 0));
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = 1;
+	} else {
+		ret = db_error(s, err, "find key");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_key_list(struct store *s, const char *user,
+		   int (*cb)(const struct store_key *k, void *payload),
+		   void *payload, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	if (prep(s, "SELECT user, type, blob, comment, fingerprint, created "
+		 "FROM keys WHERE ?1 IS NULL OR user = ?1 "
+		 "ORDER BY user, created, fingerprint", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, user);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_key k = {
+			col_text(st, 0), col_text(st, 1), col_text(st, 2),
+			col_text(st, 3), col_text(st, 4),
+			(time_t)sqlite3_column_int64(st, 5)
+		};
+
+		if (cb(&k, payload))
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_error(s, err, "list keys");
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- repos ---- */
+
+int store_repo_add(struct store *s, const char *repo, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (prep(s, "INSERT OR IGNORE INTO repos (name, created) VALUES (?, ?)",
+		 &st, err) < 0)
+		return -1;
+	bind_text(st, 1, repo);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	ret = step_done(s, st, "add repository", err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_repo_exists(struct store *s, const char *repo, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (prep(s, "SELECT 1 FROM repos WHERE name = ?", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, repo);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(s, err, "find repository");
+}
+
+int store_repo_delete(struct store *s, const char *repo, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (prep(s, "DELETE FROM repos WHERE name = ?", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, repo);
+	ret = step_done(s, st, "delete repository", err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- apps ---- */
+
+void store_app_init(struct store_app *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->port = 8080;
+}
+
+void store_app_release(struct store_app *a)
+{
+	free(a->name);
+	free(a->repo);
+	free(a->branch);
+	free(a->template);
+	free(a->params);
+	free(a->upstream);
+	free(a->dockerfile);
+	free(a->health_path);
+	store_app_init(a);
+}
+
+#define APP_COLUMNS "name, repo, branch, template, params, upstream, " \
+	"dockerfile, health_path, port, gate, created"
+
+static void app_from_row(sqlite3_stmt *st, struct store_app *a)
+{
+	store_app_init(a);
+	a->name = col_dup(st, 0);
+	a->repo = col_dup(st, 1);
+	a->branch = col_dup(st, 2);
+	a->template = col_dup(st, 3);
+	a->params = col_dup(st, 4);
+	a->upstream = col_dup(st, 5);
+	a->dockerfile = col_dup(st, 6);
+	a->health_path = col_dup(st, 7);
+	a->port = sqlite3_column_int(st, 8);
+	a->gate = sqlite3_column_int(st, 9);
+	a->created = (time_t)sqlite3_column_int64(st, 10);
+}
+
+static void app_bind(sqlite3_stmt *st, const struct store_app *a)
+{
+	bind_text(st, 1, a->name);
+	bind_text(st, 2, a->repo);
+	bind_text(st, 3, a->branch);
+	bind_text(st, 4, a->template);
+	bind_text(st, 5, a->params ? a->params : "{}");
+	bind_text(st, 6, a->upstream);
+	bind_text(st, 7, a->dockerfile ? a->dockerfile : "Dockerfile");
+	bind_text(st, 8, a->health_path ? a->health_path : "/");
+	sqlite3_bind_int(st, 9, a->port);
+	sqlite3_bind_int(st, 10, a->gate);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)(a->created ? a->created
+							      : time(NULL)));
+}
+
+static int app_conflict(struct store *s, const struct store_app *a,
+			struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	if (prep(s, "SELECT name FROM apps WHERE repo = ? AND branch = ? "
+		 "AND name != ?", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, a->repo);
+	bind_text(st, 2, a->branch);
+	bind_text(st, 3, a->name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = err_set(err, "branch '%s' of repository '%s' already deploys app '%s'",
+			      a->branch, a->repo, col_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		ret = db_error(s, err, "find app");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int app_create_tx(struct store *s, void *payload, struct err *err)
+{
+	const struct store_app *a = payload;
+	struct store_app old;
+	sqlite3_stmt *st = NULL;
+	int rc, ret;
+
+	rc = store_app_get(s, a->name, &old, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		store_app_release(&old);
+		return err_set(err, "app '%s' already exists", a->name);
+	}
+	if (app_conflict(s, a, err) < 0 || store_repo_add(s, a->repo, err) < 0)
+		return -1;
+	if (prep(s, "INSERT INTO apps (" APP_COLUMNS ") VALUES "
+		 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
+		return -1;
+	app_bind(st, a);
+	ret = step_done(s, st, "create app", err);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_app_create(struct store *s, const struct store_app *a,
+		     struct err *err)
+{
+	return store_tx(s, app_create_tx, (void *)a, err);
+}
+
+static int app_update_tx(struct store *s, void *payload, struct err *err)
+{
+	const struct store_app *a = payload;
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (app_conflict(s, a, err) < 0 || store_repo_add(s, a->repo, err) < 0)
+		return -1;
+	if (prep(s, "UPDATE apps SET repo = ?2, branch = ?3, template = ?4, "
+		 "params = ?5, upstream = ?6, dockerfile = ?7, "
+		 "health_path = ?8, port = ?9, gate = ?10 WHERE name = ?1",
+		 &st, err) < 0)
+		return -1;
+	app_bind(st, a);
+	ret = step_done(s, st, "update app", err);
+	if (!ret && sqlite3_changes(s->db) == 0)
+		ret = err_set(err, "app '%s' not found", a->name);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_app_update(struct store *s, const struct store_app *a,
+		     struct err *err)
+{
+	return store_tx(s, app_update_tx, (void *)a, err);
+}
+
+static int app_get_one(struct store *s, sqlite3_stmt *st,
+		       struct store_app *out, struct err *err)
+{
+	int rc = sqlite3_step(st), ret;
+
+	if (rc == SQLITE_ROW) {
+		app_from_row(st, out);
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		store_app_init(out);
+		ret = 1;
+	} else {
+		store_app_init(out);
+		ret = db_error(s, err, "read app");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_app_get(struct store *s, const char *name, struct store_app *out,
+		  struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	store_app_init(out);
+	if (prep(s, "SELECT " APP_COLUMNS " FROM apps WHERE name = ?", &st,
+		 err) < 0)
+		return -1;
+	bind_text(st, 1, name);
+	return app_get_one(s, st, out, err);
+}
+
+int store_app_for_branch(struct store *s, const char *repo,
+			 const char *branch, struct store_app *out,
+			 struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	store_app_init(out);
+	if (prep(s, "SELECT " APP_COLUMNS " FROM apps "
+		 "WHERE repo = ? AND branch = ?", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, repo);
+	bind_text(st, 2, branch);
+	return app_get_one(s, st, out, err);
+}
+
+int store_app_list(struct store *s, const char *repo,
+		   int (*cb)(const struct store_app *a, void *payload),
+		   void *payload, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0, stop;
+
+	if (prep(s, "SELECT " APP_COLUMNS " FROM apps "
+		 "WHERE ?1 IS NULL OR repo = ?1 ORDER BY name", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, repo);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_app a;
+
+		app_from_row(st, &a);
+		stop = cb(&a, payload);
+		store_app_release(&a);
+		if (stop)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_error(s, err, "list apps");
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_app_delete(struct store *s, const char *name, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (prep(s, "DELETE FROM apps WHERE name = ?", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, name);
+	ret = step_done(s, st, "delete app", err);
+	if (!ret && sqlite3_changes(s->db) == 0)
+		ret = err_set(err, "app '%s' not found", name);
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -1,0 +1,145 @@
+/* store: solum's state in SQLite (repos, apps, users, keys, grants, releases) */
+#ifndef SOLUM_STORE_H
+#define SOLUM_STORE_H
+
+#include <time.h>
+
+#include "err.h"
+
+struct store;
+
+/*
+ * Open (creating and migrating as needed) the database at `path`: WAL
+ * journal, a busy timeout, foreign keys on. *out is owned: store_free().
+ */
+int store_open(const char *path, struct store **out, struct err *err);
+void store_free(struct store *s);
+
+/* The schema version this build writes. */
+int store_schema_version(void);
+
+/* Run `fn` inside one write transaction (BEGIN IMMEDIATE ... COMMIT). */
+int store_tx(struct store *s, int (*fn)(struct store *s, void *payload,
+					struct err *err),
+	     void *payload, struct err *err);
+
+/* ---- roles and grants ---- */
+
+enum store_role {
+	ROLE_NONE = 0,
+	ROLE_READ = 1,	/* clone and fetch */
+	ROLE_PUSH = 2,	/* also push, deploy, see logs */
+	ROLE_ADMIN = 3	/* also manage apps of the repo; on "*": everything */
+};
+
+const char *store_role_name(int role);
+/* 0 and *role_out on "read", "push", "admin"; -1 otherwise. */
+int store_role_parse(const char *s, int *role_out);
+
+/* Grant (or change) `user`'s role on `repo`; repo "*" means every repo. */
+int store_grant(struct store *s, const char *user, const char *repo, int role,
+		struct err *err);
+/* Remove the grant; *removed_out gets 1 if there was one. */
+int store_revoke(struct store *s, const char *user, const char *repo,
+		 int *removed_out, struct err *err);
+/* The effective role: the higher of the grant on `repo` and on "*". */
+int store_role(struct store *s, const char *user, const char *repo,
+	       int *role_out, struct err *err);
+
+struct store_grant {
+	const char *user;	/* borrowed for the callback's duration */
+	const char *repo;
+	int role;
+};
+/* Every grant, ordered by user then repo; `user` NULL for all users. */
+int store_grant_list(struct store *s, const char *user,
+		     int (*cb)(const struct store_grant *g, void *payload),
+		     void *payload, struct err *err);
+
+/* ---- users and keys ---- */
+
+struct store_key {
+	const char *user;	/* all fields borrowed for the callback */
+	const char *type;	/* "ssh-ed25519", ... */
+	const char *blob;	/* base64 as in authorized_keys */
+	const char *comment;
+	const char *fingerprint;	/* "SHA256:..." */
+	time_t created;
+};
+
+/*
+ * Add a key for `user` (the user is created if new). A key belongs to one
+ * user only: adding a fingerprint that is already stored is an error
+ * naming its owner.
+ */
+int store_key_add(struct store *s, const char *user, const char *type,
+		  const char *blob, const char *comment,
+		  const char *fingerprint, struct err *err);
+/*
+ * Remove `user`'s key with that fingerprint, or all of the user's keys when
+ * `fingerprint` is NULL. *removed_out gets the number removed.
+ */
+int store_key_remove(struct store *s, const char *user,
+		     const char *fingerprint, int *removed_out,
+		     struct err *err);
+/*
+ * Find the user owning `fingerprint`: returns 0 and fills user_out (NUL
+ * terminated, size bytes), 1 if no such key, -1 on error.
+ */
+int store_key_find(struct store *s, const char *fingerprint, char *user_out,
+		   size_t size, struct err *err);
+int store_key_list(struct store *s, const char *user,
+		   int (*cb)(const struct store_key *k, void *payload),
+		   void *payload, struct err *err);
+
+/* ---- repos ---- */
+
+/* Record a repository (idempotent). */
+int store_repo_add(struct store *s, const char *repo, struct err *err);
+/* 1 if known, 0 if not, -1 on error. */
+int store_repo_exists(struct store *s, const char *repo, struct err *err);
+int store_repo_delete(struct store *s, const char *repo, struct err *err);
+
+/* ---- apps ---- */
+
+/*
+ * An app. Strings are owned by the struct (store_app_release frees them);
+ * NULL means unset. `params` is a JSON object text {"K":"V",...}.
+ */
+struct store_app {
+	char *name;
+	char *repo;
+	char *branch;
+	char *template;		/* Heat template path, or NULL */
+	char *params;		/* JSON object, never NULL once loaded */
+	char *upstream;		/* URL fetched by webhook triggers */
+	char *dockerfile;	/* path in the tree, default "Dockerfile" */
+	char *health_path;	/* HTTP path checked after start, default "/" */
+	int port;		/* port the app listens on inside, default 8080 */
+	int gate;		/* deploy from pre-receive, failing the push */
+	time_t created;
+};
+
+void store_app_init(struct store_app *a);
+void store_app_release(struct store_app *a);
+
+/* Insert a new app; an existing name is an error. */
+int store_app_create(struct store *s, const struct store_app *a,
+		     struct err *err);
+/* Overwrite every field of the app named a->name. */
+int store_app_update(struct store *s, const struct store_app *a,
+		     struct err *err);
+/* 0 and *out filled (release it), 1 if no such app, -1 on error. */
+int store_app_get(struct store *s, const char *name, struct store_app *out,
+		  struct err *err);
+/* Apps of `repo` (all when NULL), ordered by name. */
+int store_app_list(struct store *s, const char *repo,
+		   int (*cb)(const struct store_app *a, void *payload),
+		   void *payload, struct err *err);
+/* The app for repo + branch: 0 and *out, 1 if unmapped, -1 on error. */
+int store_app_for_branch(struct store *s, const char *repo,
+			 const char *branch, struct store_app *out,
+			 struct err *err);
+int store_app_delete(struct store *s, const char *name, struct err *err);
+
+#endif

@@ -1,0 +1,13 @@
+/* test-tool: the tools, each in its own tests/tool-*.c */
+#ifndef SOLUM_TEST_TOOL_H
+#define SOLUM_TEST_TOOL_H
+
+/* argv[0] is the tool's name; each returns the exit status */
+int tool_tarstream(int argc, char **argv);	/* tests/tool-tarstream.c */
+int tool_dockerignore(int argc, char **argv);	/* tests/tool-tarstream.c */
+int tool_docker(int argc, char **argv);		/* tests/tool-docker.c */
+int tool_jsonstream(int argc, char **argv);	/* tests/tool-docker.c */
+int tool_sshcmd(int argc, char **argv);		/* tests/tool-sshd.c */
+int tool_authkey(int argc, char **argv);	/* tests/tool-sshd.c */
+
+#endif
