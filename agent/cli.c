@@ -1,5 +1,6 @@
 /* cli: the subcommands (admin commands, init, hook entry points) */
 #include <errno.h>
+#include <signal.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include "authkeys.h"
 #include "buf.h"
 #include "cli.h"
+#include "deploy.h"
 #include "hook.h"
 #include "name.h"
 #include "repo.h"
@@ -452,13 +454,12 @@ static int app_create(int argc, char **argv, struct ctx *ctx)
 	int rc, ret = 1;
 
 	store_app_init(&a);
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && wants_help(argc, argv)) {
-			printf("usage: %s\n", app_usage);
-			return 0;
-		}
-		return usage_error(app_usage);
+	if (argc >= 2 && wants_help(argc, argv)) {
+		printf("usage: %s\n", app_usage);
+		return 0;
 	}
+	if (argc < 2)
+		return usage_error(app_usage);
 	if (name_check("app", argv[1], &err) < 0)
 		return cli_error(&err);
 	a.name = xstrdup(argv[1]);
@@ -498,13 +499,12 @@ static int app_set(int argc, char **argv, struct ctx *ctx)
 	struct store_app a;
 	int rc, ret = 1;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		if (argc >= 2 && wants_help(argc, argv)) {
-			printf("usage: %s\n", app_usage);
-			return 0;
-		}
-		return usage_error(app_usage);
+	if (argc >= 2 && wants_help(argc, argv)) {
+		printf("usage: %s\n", app_usage);
+		return 0;
 	}
+	if (argc < 2)
+		return usage_error(app_usage);
 	if (name_check("app", argv[1], &err) < 0)
 		return cli_error(&err);
 	rc = store_app_get(ctx->store, argv[1], &a, &err);
@@ -964,4 +964,392 @@ int cmd_hook(int argc, char **argv, struct ctx *ctx)
 	if (ret < 0)
 		return cli_error(&err);
 	return ret;
+}
+
+/* ---- releases: deploy, releases, logs, rollback, cancel ---- */
+
+/* Load APP for a release command, checking the caller's role over SSH. */
+static int load_app(struct ctx *ctx, const char *name, int role,
+		    struct store_app *app)
+{
+	struct err err = ERR_INIT;
+	int rc;
+
+	store_app_init(app);
+	if (name_check("app", name, &err) < 0)
+		return cli_error(&err);
+	rc = store_app_get(ctx->store, name, app, &err);
+	if (rc < 0)
+		return cli_error(&err);
+	if (rc == 1 || (ctx->remote_user && require_role(ctx, app->repo, ROLE_READ))) {
+		store_app_release(app);
+		return cli_errorf("app '%s' not found", name);
+	}
+	if (require_role(ctx, app->repo, role)) {
+		store_app_release(app);
+		return 1;
+	}
+	return 0;
+}
+
+/* Parse "N" or "vN" as a release number; 0 if not one. */
+static int parse_release(const char *s)
+{
+	char *end;
+	long n;
+
+	if (*s == 'v')
+		s++;
+	if (!*s || *s == '-' || *s == '+')
+		return 0;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || *end || n < 1 || n > 100000000)
+		return 0;
+	return (int)n;
+}
+
+static const char deploy_usage[] = "solum deploy APP [REV] [--async]";
+
+int cmd_deploy(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	struct deploy_opts opts = { 0 };
+	struct store_app app;
+	const char *name = NULL;
+	int i, async = 0, number = 0, ret;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: %s\n\nRun the pipeline for a revision already in the app's repository\n"
+		       "(default: the head of its branch). --async returns at once; follow\n"
+		       "with 'solum logs APP --follow'.\n", deploy_usage);
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--async"))
+			async = 1;
+		else if (!strcmp(argv[i], "--release") && i + 1 < argc &&
+			 !ctx->remote_user) {
+			/* internal: run a release queued by a detached deploy */
+			opts.release = parse_release(argv[++i]);
+			if (!opts.release)
+				return usage_error(deploy_usage);
+		} else if (argv[i][0] == '-')
+			return usage_error(deploy_usage);
+		else if (!name)
+			name = argv[i];
+		else if (!opts.rev)
+			opts.rev = argv[i];
+		else
+			return usage_error(deploy_usage);
+	}
+	if (!name)
+		return usage_error(deploy_usage);
+	if (load_app(ctx, name, ROLE_PUSH, &app))
+		return 1;
+	opts.pusher = ctx->remote_user ? ctx->remote_user : getenv("SOLUM_USER");
+	if (async) {
+		if (deploy_queue(ctx, &app, &opts, &number, &err) < 0 ||
+		    deploy_spawn_detached(ctx, app.name, number, &err) < 0) {
+			store_app_release(&app);
+			return cli_error(&err);
+		}
+		printf("-----> %s v%d queued; follow with: solum logs %s %d --follow\n",
+		       app.name, number, app.name, number);
+		store_app_release(&app);
+		return 0;
+	}
+	opts.out = stdout;
+	ret = deploy_run(ctx, &app, &opts, &number, &err) < 0 ? 1 : 0;
+	store_app_release(&app);
+	if (ret)
+		fprintf(stderr, "solum: %s\n", err.msg);
+	return ret;
+}
+
+static const char releases_usage[] = "solum releases APP [--json] [--limit N]";
+
+struct rel_print {
+	json_t *arr;
+};
+
+static int release_print(const struct store_release *r, void *payload)
+{
+	struct rel_print *rp = payload;
+	char created[32];
+	long total = r->build_ms + r->push_ms + r->deploy_ms;
+
+	fmt_time(r->created, created, sizeof(created));
+	if (rp->arr) {
+		json_array_append_new(rp->arr, json_pack(
+			"{s:i, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:i, s:s?, s:i, s:s?, s:s?, s:s, s:I, s:I, s:I, s:I, s:I}",
+			"number", r->number, "status", r->status,
+			"commit", r->commit, "tree", r->tree,
+			"image", r->image, "image_id", r->image_id,
+			"digest", r->digest, "container", r->container,
+			"host_port", r->host_port, "url", r->url,
+			"source", r->source, "pusher", r->pusher,
+			"error", r->error, "created", created,
+			"started", (json_int_t)r->started,
+			"finished", (json_int_t)r->finished,
+			"build_ms", (json_int_t)r->build_ms,
+			"push_ms", (json_int_t)r->push_ms,
+			"deploy_ms", (json_int_t)r->deploy_ms));
+		return 0;
+	}
+	printf("v%-5d %-11s %.7s  %s  %6.1fs  %-10s %s\n", r->number, r->status,
+	       r->commit, created, (double)total / 1000.0,
+	       r->pusher ? r->pusher : "-",
+	       r->error ? r->error : r->source ? "(image of an earlier release)" : "");
+	return 0;
+}
+
+int cmd_releases(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	struct rel_print rp = { NULL };
+	struct store_app app;
+	const char *name = NULL;
+	int i, limit = 0;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: %s\n\nThe app's releases, newest first.\n", releases_usage);
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			rp.arr = rp.arr ? rp.arr : json_array();
+		else if (!strcmp(argv[i], "--limit") && i + 1 < argc &&
+			 (limit = parse_release(argv[++i])))
+			;
+		else if (argv[i][0] != '-' && !name)
+			name = argv[i];
+		else {
+			json_decref(rp.arr);
+			return usage_error(releases_usage);
+		}
+	}
+	if (!name || load_app(ctx, name, ROLE_READ, &app)) {
+		json_decref(rp.arr);
+		return name ? 1 : usage_error(releases_usage);
+	}
+	if (!rp.arr)
+		printf("%-6s %-11s %-7s  %-20s  %7s  %-10s %s\n", "REL", "STATUS",
+		       "COMMIT", "CREATED", "TIME", "BY", "NOTE");
+	if (store_release_list(ctx->store, app.name, limit, release_print, &rp,
+			       &err) < 0) {
+		json_decref(rp.arr);
+		store_app_release(&app);
+		return cli_error(&err);
+	}
+	if (rp.arr)
+		print_json(rp.arr);
+	store_app_release(&app);
+	return 0;
+}
+
+static const char logs_usage[] = "solum logs APP [RELEASE] [--follow]";
+
+/* Copy what `f` has beyond *off to stdout. */
+static void copy_new(FILE *f, long *off)
+{
+	char chunk[8192];
+	size_t n;
+
+	clearerr(f);
+	fseek(f, *off, SEEK_SET);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		fwrite(chunk, 1, n, stdout);
+		*off += (long)n;
+	}
+	fflush(stdout);
+}
+
+int cmd_logs(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	struct store_app app;
+	struct store_release rel;
+	const char *name = NULL;
+	char *path = NULL;
+	FILE *f = NULL;
+	long off = 0;
+	int i, number = 0, follow = 0, rc, ret = 1;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: %s\n\nThe log of a release (default: the newest), as the pusher saw it.\n"
+		       "--follow keeps printing until that release has finished.\n", logs_usage);
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f"))
+			follow = 1;
+		else if (argv[i][0] != '-' && !name)
+			name = argv[i];
+		else if (argv[i][0] != '-' && !number && (number = parse_release(argv[i])))
+			;
+		else
+			return usage_error(logs_usage);
+	}
+	if (!name)
+		return usage_error(logs_usage);
+	if (load_app(ctx, name, ROLE_READ, &app))
+		return 1;
+	rc = number ? store_release_get(ctx->store, app.name, number, &rel, &err)
+		    : store_release_latest(ctx->store, app.name, NULL, &rel, &err);
+	if (rc < 0) {
+		cli_error(&err);
+		goto out;
+	}
+	if (rc == 1) {
+		if (number)
+			cli_errorf("app '%s' has no release v%d", app.name, number);
+		else
+			cli_errorf("app '%s' has no releases yet", app.name);
+		goto out;
+	}
+	number = rel.number;
+	path = deploy_log_path(ctx->home, app.name, number);
+	/* a queued release may not have its log yet: wait when following */
+	for (i = 0; !(f = fopen(path, "re")); i++) {
+		if (!follow || errno != ENOENT || i > 600) {
+			cli_errorf("no log for %s v%d: %s", app.name, number,
+				   strerror(errno));
+			goto out_rel;
+		}
+		usleep(100000);
+	}
+	for (;;) {
+		copy_new(f, &off);
+		if (!follow || store_release_status_final(rel.status))
+			break;
+		/* a release whose process died will not finish */
+		if (rel.pid > 0 && kill((pid_t)rel.pid, 0) < 0 && errno == ESRCH) {
+			copy_new(f, &off);
+			store_release_release(&rel);
+			if (store_release_get(ctx->store, app.name, number, &rel,
+					      &err) == 0 &&
+			    !store_release_status_final(rel.status)) {
+				cli_errorf("the process of %s v%d is gone; the release was interrupted",
+					   app.name, number);
+				goto out_rel;
+			}
+			continue;
+		}
+		usleep(200000);
+		store_release_release(&rel);
+		if (store_release_get(ctx->store, app.name, number, &rel, &err) != 0) {
+			cli_error(&err);
+			goto out_rel;
+		}
+	}
+	ret = strcmp(rel.status, "failed") && strcmp(rel.status, "cancelled") ? 0 : 1;
+	if (!follow)
+		ret = 0;
+out_rel:
+	store_release_release(&rel);
+out:
+	if (f)
+		fclose(f);
+	free(path);
+	store_app_release(&app);
+	return ret;
+}
+
+static const char rollback_usage[] = "solum rollback APP [RELEASE]";
+
+struct rollback_find {
+	const char *current_image;
+	int target;
+};
+
+static int find_rollback(const struct store_release *r, void *payload)
+{
+	struct rollback_find *rf = payload;
+
+	if (strcmp(r->status, "succeeded") || !r->image_id)
+		return 0;
+	if (rf->current_image && !strcmp(r->image_id, rf->current_image))
+		return 0;
+	rf->target = r->number;
+	return 1;
+}
+
+int cmd_rollback(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	struct deploy_opts opts = { 0 };
+	struct store_app app;
+	struct store_release cur;
+	struct rollback_find rf = { NULL, 0 };
+	int number = 0, rc, ret;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: %s\n\nRedeploy the image of an earlier release, without a build (default:\n"
+		       "the newest successful release older than what runs now).\n", rollback_usage);
+		return 0;
+	}
+	if (argc < 2 || argc > 3 || argv[1][0] == '-')
+		return usage_error(rollback_usage);
+	if (argc == 3 && !(rf.target = parse_release(argv[2])))
+		return cli_errorf("invalid release '%.20s': expected N or vN", argv[2]);
+	if (load_app(ctx, argv[1], ROLE_PUSH, &app))
+		return 1;
+	if (!rf.target) {
+		rc = store_release_latest(ctx->store, app.name, "succeeded", &cur, &err);
+		if (rc < 0) {
+			store_app_release(&app);
+			return cli_error(&err);
+		}
+		rf.current_image = rc == 0 ? cur.image_id : NULL;
+		if (rc == 0 &&
+		    store_release_list(ctx->store, app.name, 0, find_rollback, &rf,
+				       &err) < 0) {
+			store_release_release(&cur);
+			store_app_release(&app);
+			return cli_error(&err);
+		}
+		store_release_release(&cur);
+		if (!rf.target) {
+			store_app_release(&app);
+			return cli_errorf("app '%s' has no earlier successful release to roll back to",
+					  argv[1]);
+		}
+	}
+	opts.rollback_of = rf.target;
+	opts.pusher = ctx->remote_user ? ctx->remote_user : getenv("SOLUM_USER");
+	opts.out = stdout;
+	ret = deploy_run(ctx, &app, &opts, &number, &err) < 0 ? 1 : 0;
+	store_app_release(&app);
+	if (ret)
+		fprintf(stderr, "solum: %s\n", err.msg);
+	return ret;
+}
+
+int cmd_cancel(int argc, char **argv, struct ctx *ctx)
+{
+	struct err err = ERR_INIT;
+	struct store_app app;
+	int number = 0;
+	long pid = 0;
+
+	if (wants_help(argc, argv)) {
+		printf("usage: solum cancel APP\n\nStop the app's running deploy; what serves now keeps serving.\n");
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-')
+		return usage_error("solum cancel APP");
+	if (load_app(ctx, argv[1], ROLE_PUSH, &app))
+		return 1;
+	if (deploy_active(ctx, app.name, &number, &pid, &err) < 0) {
+		store_app_release(&app);
+		return cli_error(&err);
+	}
+	if (!number || pid <= 0 || kill((pid_t)pid, SIGTERM) < 0) {
+		store_app_release(&app);
+		return cli_errorf("no deploy of '%s' is running", argv[1]);
+	}
+	printf("cancelling %s v%d\n", app.name, number);
+	store_app_release(&app);
+	return 0;
 }

@@ -27,6 +27,11 @@ int cmd_key(int argc, char **argv, struct ctx *ctx);
 int cmd_grant(int argc, char **argv, struct ctx *ctx);
 int cmd_revoke(int argc, char **argv, struct ctx *ctx);
 int cmd_hook(int argc, char **argv, struct ctx *ctx);
+int cmd_deploy(int argc, char **argv, struct ctx *ctx);
+int cmd_releases(int argc, char **argv, struct ctx *ctx);
+int cmd_logs(int argc, char **argv, struct ctx *ctx);
+int cmd_rollback(int argc, char **argv, struct ctx *ctx);
+int cmd_cancel(int argc, char **argv, struct ctx *ctx);
 
 /* Print "solum: <msg>" on stderr and return 1 (an exit status). */
 int cli_error(const struct err *err);

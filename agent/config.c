@@ -46,7 +46,10 @@ static const struct key keys[] = {
 	S("local", "bind", local_bind, 0),
 	I("local", "port_min", local_port_min, 1024, 65535),
 	I("local", "port_max", local_port_max, 1024, 65535),
+	I("local", "public_port_min", public_port_min, 1024, 65535),
+	I("local", "public_port_max", public_port_max, 1024, 65535),
 	I("local", "health_timeout", health_timeout, 1, 3600),
+	S("local", "nginx", nginx_path, 0),
 	S("local", "public_host", public_host, 0),
 	I("deploy", "progress_interval", progress_interval, 1, 300),
 	I("deploy", "build_timeout", build_timeout, 10, 86400),
@@ -76,6 +79,9 @@ static const char default_text[] =
 	"  bind: 127.0.0.1             # address app ports are published on\n"
 	"  port_min: 20000\n"
 	"  port_max: 20999\n"
+	"  public_port_min: 8000       # apps' stable URLs get ports from here\n"
+	"  public_port_max: 8999\n"
+	"  nginx: nginx                # the front that keeps URLs stable\n"
 	"  health_timeout: 30          # seconds for a new release to answer\n"
 	"  public_host: 127.0.0.1      # host name shown in app URLs\n"
 	"deploy:\n"
@@ -112,6 +118,9 @@ void config_init(struct config *c)
 	c->local_bind = xstrdup("127.0.0.1");
 	c->local_port_min = 20000;
 	c->local_port_max = 20999;
+	c->public_port_min = 8000;
+	c->public_port_max = 8999;
+	c->nginx_path = xstrdup("nginx");
 	c->health_timeout = 30;
 	c->public_host = xstrdup("127.0.0.1");
 	c->progress_interval = 10;
@@ -292,6 +301,11 @@ static int load_text(struct config *c, const char *text, size_t len,
 		}
 		if (load_section(c, &doc, name, vn, file, err) < 0)
 			goto out;
+	}
+	if (c->public_port_min > c->public_port_max) {
+		err_set(err, "%s: local.public_port_min (%d) is above local.public_port_max (%d)",
+			file, c->public_port_min, c->public_port_max);
+		goto out;
 	}
 	if (c->local_port_min > c->local_port_max) {
 		err_set(err, "%s: local.port_min (%d) is above local.port_max (%d)",

@@ -34,8 +34,11 @@ struct config {
 
 	/* local backend: */
 	char *local_bind;		/* address ports are published on: "127.0.0.1" */
-	int local_port_min;		/* 20000 */
+	int local_port_min;		/* container ports, one per release: 20000 */
 	int local_port_max;		/* 20999 */
+	int public_port_min;		/* apps' stable ports (nginx): 8000 */
+	int public_port_max;		/* 8999 */
+	char *nginx_path;		/* "nginx" */
 	int health_timeout;		/* seconds for the health check: 30 */
 	char *public_host;		/* host shown in app URLs: "127.0.0.1" */
 

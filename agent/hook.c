@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "deploy.h"
 #include "hook.h"
 #include "name.h"
 
@@ -114,19 +115,63 @@ static void short_oid(const char *oid, char *dst)
 	dst[7] = '\0';
 }
 
+enum deploy_mode { MODE_SYNC, MODE_ASYNC, MODE_SKIP };
+
+/*
+ * Push options (`git push -o deploy=skip|async`), which git hands to hooks
+ * as GIT_PUSH_OPTION_COUNT and GIT_PUSH_OPTION_<i>.
+ */
+static enum deploy_mode push_mode(FILE *out)
+{
+	const char *count = getenv("GIT_PUSH_OPTION_COUNT");
+	enum deploy_mode mode = MODE_SYNC;
+	char name[40];
+	long n, i;
+
+	if (!count)
+		return mode;
+	n = strtol(count, NULL, 10);
+	for (i = 0; i < n && i < 100; i++) {
+		const char *v;
+
+		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
+		v = getenv(name);
+		if (!v)
+			continue;
+		if (!strcmp(v, "deploy=skip"))
+			mode = MODE_SKIP;
+		else if (!strcmp(v, "deploy=async"))
+			mode = MODE_ASYNC;
+		else if (!strcmp(v, "deploy=sync"))
+			mode = MODE_SYNC;
+		else {
+			char q[64];
+
+			name_quote(v, q, sizeof(q));
+			fprintf(out, "-----> ignoring unknown push option '%s' (known: deploy=skip, deploy=async)\n",
+				q);
+		}
+	}
+	return mode;
+}
+
 int hook_post_receive(struct ctx *ctx, FILE *in, FILE *out, struct err *err)
 {
 	struct hook_update *ups = NULL;
 	char repo[64], s[8];
 	size_t nr = 0, i;
+	enum deploy_mode mode;
+	int failed = 0;
 
 	if (hook_repo_name(ctx->home, repo, sizeof(repo), err) < 0 ||
 	    read_updates(in, &ups, &nr, err) < 0)
 		return -1;
+	mode = push_mode(out);
 	for (i = 0; i < nr; i++) {
+		struct deploy_opts opts = { 0 };
 		struct store_app app;
 		const char *branch;
-		int rc;
+		int rc, number = 0;
 
 		if (!starts_with(ups[i].ref, "refs/heads/", &branch)) {
 			fprintf(out, "-----> %s: not a branch, nothing to deploy\n",
@@ -135,29 +180,51 @@ int hook_post_receive(struct ctx *ctx, FILE *in, FILE *out, struct err *err)
 		}
 		rc = store_app_for_branch(ctx->store, repo, branch, &app, err);
 		if (rc < 0) {
-			fprintf(out, "-----> %s: %s\n", branch, err->msg);
+			fprintf(out, " !     %s: %s\n", branch, err->msg);
 			err_clear(err);
 			continue;
 		}
 		if (rc == 1) {
-			fprintf(out, "-----> %s: branch '%s' of '%s' is not mapped to an app, nothing to deploy\n",
-				branch, branch, repo);
+			fprintf(out, "-----> branch '%s' of '%s' is not mapped to an app: stored, not deployed\n",
+				branch, repo);
 			continue;
 		}
+		short_oid(ups[i].new_oid, s);
 		if (!strcmp(ups[i].new_oid, zero_oid)) {
-			fprintf(out, "-----> %s: branch deleted; app '%s' keeps its current release\n",
+			fprintf(out, "-----> branch '%s' deleted; app '%s' keeps its current release\n",
 				branch, app.name);
+			store_app_release(&app);
+			continue;
+		}
+		opts.rev = ups[i].new_oid;
+		opts.pusher = getenv("SOLUM_USER");
+		if (mode == MODE_SKIP) {
+			fprintf(out, "-----> %s (%s) stored; deploy skipped (-o deploy=skip); run 'solum deploy %s' later\n",
+				app.name, s, app.name);
+		} else if (mode == MODE_ASYNC) {
+			if (deploy_queue(ctx, &app, &opts, &number, err) < 0 ||
+			    deploy_spawn_detached(ctx, app.name, number, err) < 0) {
+				fprintf(out, " !     %s: %s\n", app.name, err->msg);
+				err_clear(err);
+				failed = 1;
+			} else {
+				fprintf(out, "-----> %s v%d (%s) is deploying in the background; follow with: solum logs %s %d --follow\n",
+					app.name, number, s, app.name, number);
+			}
 		} else {
-			short_oid(ups[i].new_oid, s);
-			fprintf(out, "-----> %s (%s) maps to app '%s'\n",
-				branch, s, app.name);
+			fflush(out);
+			opts.out = out;
+			if (deploy_run(ctx, &app, &opts, &number, err) < 0)
+				failed = 1;
+			err_clear(err);
 		}
 		store_app_release(&app);
 		fflush(out);
 	}
 	fflush(out);
 	free(ups);
-	return 0;
+	/* the refs are stored whatever happened: report, don't fail */
+	return failed ? 1 : 0;
 }
 
 int hook_pre_receive(struct ctx *ctx, FILE *in, FILE *out, struct err *err)

@@ -28,6 +28,11 @@ static const struct command commands[] = {
 	{ "key", cmd_key, CMD_STORE, "add, list and remove users' SSH keys" },
 	{ "grant", cmd_grant, CMD_STORE, "give a user a role on a repository" },
 	{ "revoke", cmd_revoke, CMD_STORE, "take a user's role on a repository away" },
+	{ "deploy", cmd_deploy, CMD_STORE, "run the pipeline for a revision in the repository" },
+	{ "releases", cmd_releases, CMD_STORE, "an app's release history" },
+	{ "logs", cmd_logs, CMD_STORE, "a release's log; --follow for a running one" },
+	{ "rollback", cmd_rollback, CMD_STORE, "redeploy an earlier release's image, no build" },
+	{ "cancel", cmd_cancel, CMD_STORE, "stop an app's running deploy" },
 	{ "hook", cmd_hook, CMD_STORE, "what a repository's git hooks run" },
 };
 

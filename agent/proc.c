@@ -110,7 +110,9 @@ int proc_start(struct proc *p, struct err *err)
 		rc = posix_spawnattr_setsigmask(&attr, &none);
 		if (!rc)
 			rc = posix_spawnattr_setsigdefault(&attr, &all);
-		if (p->new_pgroup) {
+		if (p->new_session)
+			flags |= POSIX_SPAWN_SETSID;
+		else if (p->new_pgroup) {
 			flags |= POSIX_SPAWN_SETPGROUP;
 			if (!rc)
 				rc = posix_spawnattr_setpgroup(&attr, 0);

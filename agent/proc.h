@@ -31,6 +31,7 @@ struct proc {
 	int in, out, err;
 	int err_to_out;
 	int new_pgroup;	/* put the child in a process group of its own */
+	int new_session;	/* ... or in a session of its own (setsid) */
 	pid_t pid;
 	int owned;	/* private: which of in/out/err are our pipe ends */
 };

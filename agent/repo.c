@@ -142,7 +142,8 @@ int repo_create(const char *home, const char *name, const char *self,
 	    git_config_set_bool(cfg, "transfer.fsckObjects", 1) < 0 ||
 	    git_config_set_bool(cfg, "receive.denyDeletes", 0) < 0 ||
 	    git_config_set_bool(cfg, "core.logAllRefUpdates", 1) < 0 ||
-	    git_config_set_bool(cfg, "uploadpack.allowFilter", 1) < 0) {
+	    git_config_set_bool(cfg, "uploadpack.allowFilter", 1) < 0 ||
+	    git_config_set_bool(cfg, "receive.advertisePushOptions", 1) < 0) {
 		git_fail(err, "cannot configure repository");
 		err_wrap(err, "repository '%s'", name);
 		goto out;

@@ -51,6 +51,34 @@ static const char *const migrations[] = {
 	"  gate INTEGER NOT NULL DEFAULT 0,"
 	"  created INTEGER NOT NULL,"
 	"  UNIQUE (repo, branch));",
+
+	/* 2: releases, and each app's stable public port */
+	"ALTER TABLE apps ADD COLUMN public_port INTEGER;"
+	"CREATE UNIQUE INDEX apps_public_port ON apps(public_port);"
+	"CREATE TABLE releases ("
+	"  app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,"
+	"  number INTEGER NOT NULL,"
+	"  status TEXT NOT NULL,"
+	"  commit_oid TEXT NOT NULL,"
+	"  tree_oid TEXT NOT NULL,"
+	"  build_key TEXT NOT NULL,"
+	"  image TEXT,"
+	"  image_id TEXT,"
+	"  digest TEXT,"
+	"  container TEXT,"
+	"  host_port INTEGER NOT NULL DEFAULT 0,"
+	"  url TEXT,"
+	"  source INTEGER NOT NULL DEFAULT 0,"
+	"  pusher TEXT,"
+	"  error TEXT,"
+	"  pid INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL DEFAULT 0,"
+	"  finished INTEGER NOT NULL DEFAULT 0,"
+	"  build_ms INTEGER NOT NULL DEFAULT 0,"
+	"  push_ms INTEGER NOT NULL DEFAULT 0,"
+	"  deploy_ms INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (app, number));",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -550,6 +578,7 @@ void store_app_release(struct store_app *a)
 
 #define APP_COLUMNS "name, repo, branch, template, params, upstream, " \
 	"dockerfile, health_path, port, gate, created"
+#define APP_SELECT APP_COLUMNS ", COALESCE(public_port, 0)"
 
 static void app_from_row(sqlite3_stmt *st, struct store_app *a)
 {
@@ -565,6 +594,7 @@ static void app_from_row(sqlite3_stmt *st, struct store_app *a)
 	a->port = sqlite3_column_int(st, 8);
 	a->gate = sqlite3_column_int(st, 9);
 	a->created = (time_t)sqlite3_column_int64(st, 10);
+	a->public_port = sqlite3_column_int(st, 11);
 }
 
 static void app_bind(sqlite3_stmt *st, const struct store_app *a)
@@ -688,7 +718,7 @@ int store_app_get(struct store *s, const char *name, struct store_app *out,
 	sqlite3_stmt *st = NULL;
 
 	store_app_init(out);
-	if (prep(s, "SELECT " APP_COLUMNS " FROM apps WHERE name = ?", &st,
+	if (prep(s, "SELECT " APP_SELECT " FROM apps WHERE name = ?", &st,
 		 err) < 0)
 		return -1;
 	bind_text(st, 1, name);
@@ -702,7 +732,7 @@ int store_app_for_branch(struct store *s, const char *repo,
 	sqlite3_stmt *st = NULL;
 
 	store_app_init(out);
-	if (prep(s, "SELECT " APP_COLUMNS " FROM apps "
+	if (prep(s, "SELECT " APP_SELECT " FROM apps "
 		 "WHERE repo = ? AND branch = ?", &st, err) < 0)
 		return -1;
 	bind_text(st, 1, repo);
@@ -717,7 +747,7 @@ int store_app_list(struct store *s, const char *repo,
 	sqlite3_stmt *st = NULL;
 	int rc, ret = 0, stop;
 
-	if (prep(s, "SELECT " APP_COLUMNS " FROM apps "
+	if (prep(s, "SELECT " APP_SELECT " FROM apps "
 		 "WHERE ?1 IS NULL OR repo = ?1 ORDER BY name", &st, err) < 0)
 		return -1;
 	bind_text(st, 1, repo);
@@ -748,6 +778,352 @@ int store_app_delete(struct store *s, const char *name, struct err *err)
 	ret = step_done(s, st, "delete app", err);
 	if (!ret && sqlite3_changes(s->db) == 0)
 		ret = err_set(err, "app '%s' not found", name);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- public ports ---- */
+
+int store_app_public_port(struct store *s, const char *app, int min, int max,
+			  int *port_out, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, port = 0, ret = -1;
+
+	if (exec_sql(s, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	if (prep(s, "SELECT COALESCE(public_port, 0) FROM apps WHERE name = ?",
+		 &st, err) < 0)
+		goto out;
+	bind_text(st, 1, app);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			err_set(err, "app '%s' not found", app);
+		else
+			db_error(s, err, "read app");
+		goto out;
+	}
+	port = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (!port) {
+		/* the lowest port of the range no other app holds */
+		if (prep(s, "SELECT public_port FROM apps WHERE public_port "
+			 "BETWEEN ? AND ? ORDER BY public_port", &st, err) < 0)
+			goto out;
+		sqlite3_bind_int(st, 1, min);
+		sqlite3_bind_int(st, 2, max);
+		port = min;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+		       sqlite3_column_int(st, 0) == port)
+			port++;
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			db_error(s, err, "allocate port");
+			goto out;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (port > max) {
+			err_set(err, "no free app port left in %d-%d", min, max);
+			goto out;
+		}
+		if (prep(s, "UPDATE apps SET public_port = ? WHERE name = ?",
+			 &st, err) < 0)
+			goto out;
+		sqlite3_bind_int(st, 1, port);
+		bind_text(st, 2, app);
+		if (step_done(s, st, "allocate port", err) < 0)
+			goto out;
+	}
+	ret = exec_sql(s, "COMMIT", err);
+out:
+	sqlite3_finalize(st);
+	if (ret < 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	else
+		*port_out = port;
+	return ret;
+}
+
+/* ---- releases ---- */
+
+static const char *const final_statuses[] = {
+	"succeeded", "failed", "superseded", "cancelled", "skipped", NULL
+};
+
+int store_release_status_final(const char *status)
+{
+	const char *const *p;
+
+	for (p = final_statuses; *p; p++)
+		if (!strcmp(*p, status))
+			return 1;
+	return 0;
+}
+
+void store_release_init(struct store_release *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void store_release_release(struct store_release *r)
+{
+	free(r->app);
+	free(r->status);
+	free(r->commit);
+	free(r->tree);
+	free(r->build_key);
+	free(r->image);
+	free(r->image_id);
+	free(r->digest);
+	free(r->container);
+	free(r->url);
+	free(r->pusher);
+	free(r->error);
+	store_release_init(r);
+}
+
+#define REL_COLUMNS "app, number, status, commit_oid, tree_oid, build_key, " \
+	"image, image_id, digest, container, host_port, url, source, pusher, " \
+	"error, pid, created, started, finished, build_ms, push_ms, deploy_ms"
+
+static void release_from_row(sqlite3_stmt *st, struct store_release *r)
+{
+	store_release_init(r);
+	r->app = col_dup(st, 0);
+	r->number = sqlite3_column_int(st, 1);
+	r->status = col_dup(st, 2);
+	r->commit = col_dup(st, 3);
+	r->tree = col_dup(st, 4);
+	r->build_key = col_dup(st, 5);
+	r->image = col_dup(st, 6);
+	r->image_id = col_dup(st, 7);
+	r->digest = col_dup(st, 8);
+	r->container = col_dup(st, 9);
+	r->host_port = sqlite3_column_int(st, 10);
+	r->url = col_dup(st, 11);
+	r->source = sqlite3_column_int(st, 12);
+	r->pusher = col_dup(st, 13);
+	r->error = col_dup(st, 14);
+	r->pid = (long)sqlite3_column_int64(st, 15);
+	r->created = (time_t)sqlite3_column_int64(st, 16);
+	r->started = (time_t)sqlite3_column_int64(st, 17);
+	r->finished = (time_t)sqlite3_column_int64(st, 18);
+	r->build_ms = (long)sqlite3_column_int64(st, 19);
+	r->push_ms = (long)sqlite3_column_int64(st, 20);
+	r->deploy_ms = (long)sqlite3_column_int64(st, 21);
+}
+
+static int release_create_tx(struct store *s, void *payload, struct err *err)
+{
+	struct store_release *r = payload;
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+
+	if (prep(s, "SELECT COALESCE(MAX(number), 0) + 1 FROM releases "
+		 "WHERE app = ?", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, r->app);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		db_error(s, err, "number release");
+		goto out;
+	}
+	r->number = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (prep(s, "INSERT INTO releases (app, number, status, commit_oid, "
+		 "tree_oid, build_key, source, pusher, pid, created) "
+		 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
+		goto out;
+	bind_text(st, 1, r->app);
+	sqlite3_bind_int(st, 2, r->number);
+	bind_text(st, 3, r->status ? r->status : "queued");
+	bind_text(st, 4, r->commit);
+	bind_text(st, 5, r->tree);
+	bind_text(st, 6, r->build_key);
+	sqlite3_bind_int(st, 7, r->source);
+	bind_text(st, 8, r->pusher);
+	sqlite3_bind_int64(st, 9, r->pid);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)(r->created = time(NULL)));
+	ret = step_done(s, st, "create release", err);
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_release_create(struct store *s, struct store_release *r,
+			 struct err *err)
+{
+	if (!r->status)
+		r->status = xstrdup("queued");
+	return store_tx(s, release_create_tx, r, err);
+}
+
+int store_release_update(struct store *s, const struct store_release *r,
+			 struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (prep(s, "UPDATE releases SET status = ?3, image = ?4, "
+		 "image_id = ?5, digest = ?6, container = ?7, host_port = ?8, "
+		 "url = ?9, error = ?10, pid = ?11, started = ?12, "
+		 "finished = ?13, build_ms = ?14, push_ms = ?15, "
+		 "deploy_ms = ?16, source = ?17 WHERE app = ?1 AND number = ?2",
+		 &st, err) < 0)
+		return -1;
+	bind_text(st, 1, r->app);
+	sqlite3_bind_int(st, 2, r->number);
+	bind_text(st, 3, r->status);
+	bind_text(st, 4, r->image);
+	bind_text(st, 5, r->image_id);
+	bind_text(st, 6, r->digest);
+	bind_text(st, 7, r->container);
+	sqlite3_bind_int(st, 8, r->host_port);
+	bind_text(st, 9, r->url);
+	bind_text(st, 10, r->error);
+	sqlite3_bind_int64(st, 11, r->pid);
+	sqlite3_bind_int64(st, 12, (sqlite3_int64)r->started);
+	sqlite3_bind_int64(st, 13, (sqlite3_int64)r->finished);
+	sqlite3_bind_int64(st, 14, r->build_ms);
+	sqlite3_bind_int64(st, 15, r->push_ms);
+	sqlite3_bind_int64(st, 16, r->deploy_ms);
+	sqlite3_bind_int(st, 17, r->source);
+	ret = step_done(s, st, "update release", err);
+	if (!ret && sqlite3_changes(s->db) == 0)
+		ret = err_set(err, "release '%s' v%d not found", r->app,
+			      r->number);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int release_one(struct store *s, sqlite3_stmt *st,
+		       struct store_release *out, struct err *err)
+{
+	int rc = sqlite3_step(st), ret;
+
+	store_release_init(out);
+	if (rc == SQLITE_ROW) {
+		release_from_row(st, out);
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		ret = 1;
+	} else {
+		ret = db_error(s, err, "read release");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_release_get(struct store *s, const char *app, int number,
+		      struct store_release *out, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	store_release_init(out);
+	if (prep(s, "SELECT " REL_COLUMNS " FROM releases "
+		 "WHERE app = ? AND number = ?", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, app);
+	sqlite3_bind_int(st, 2, number);
+	return release_one(s, st, out, err);
+}
+
+int store_release_latest(struct store *s, const char *app, const char *status,
+			 struct store_release *out, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	store_release_init(out);
+	if (prep(s, "SELECT " REL_COLUMNS " FROM releases WHERE app = ?1 "
+		 "AND (?2 IS NULL OR status = ?2) ORDER BY number DESC LIMIT 1",
+		 &st, err) < 0)
+		return -1;
+	bind_text(st, 1, app);
+	bind_text(st, 2, status);
+	return release_one(s, st, out, err);
+}
+
+int store_release_find_build(struct store *s, const char *app,
+			     const char *build_key, struct store_release *out,
+			     struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	store_release_init(out);
+	if (prep(s, "SELECT " REL_COLUMNS " FROM releases WHERE app = ? "
+		 "AND build_key = ? AND image_id IS NOT NULL "
+		 "ORDER BY number DESC LIMIT 1", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, app);
+	bind_text(st, 2, build_key);
+	return release_one(s, st, out, err);
+}
+
+int store_release_list(struct store *s, const char *app, int limit,
+		       int (*cb)(const struct store_release *r, void *payload),
+		       void *payload, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0, stop;
+
+	if (prep(s, "SELECT " REL_COLUMNS " FROM releases WHERE app = ? "
+		 "ORDER BY number DESC LIMIT ?", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, app);
+	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_release r;
+
+		release_from_row(st, &r);
+		stop = cb(&r, payload);
+		store_release_release(&r);
+		if (stop)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_error(s, err, "list releases");
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_release_newest_queued(struct store *s, const char *app,
+				int *number_out, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*number_out = 0;
+	if (prep(s, "SELECT COALESCE(MAX(number), 0) FROM releases "
+		 "WHERE app = ? AND status = 'queued'", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, app);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*number_out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_error(s, err, "find queued releases");
+	return 0;
+}
+
+int store_release_fail_stale(struct store *s, const char *app, int except,
+			     const char *why, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if (prep(s, "UPDATE releases SET status = 'failed', error = ?3, "
+		 "finished = ?4 WHERE app = ?1 AND number != ?2 AND status IN "
+		 "('building', 'pushing', 'deploying')", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, app);
+	sqlite3_bind_int(st, 2, except);
+	bind_text(st, 3, why);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	ret = step_done(s, st, "mark interrupted releases", err);
 	sqlite3_finalize(st);
 	return ret;
 }

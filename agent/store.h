@@ -117,6 +117,7 @@ struct store_app {
 	char *health_path;	/* HTTP path checked after start, default "/" */
 	int port;		/* port the app listens on inside, default 8080 */
 	int gate;		/* deploy from pre-receive, failing the push */
+	int public_port;	/* stable port of its URL, 0 until first deploy */
 	time_t created;
 };
 
@@ -141,5 +142,78 @@ int store_app_for_branch(struct store *s, const char *repo,
 			 const char *branch, struct store_app *out,
 			 struct err *err);
 int store_app_delete(struct store *s, const char *name, struct err *err);
+
+/*
+ * The app's stable public port (where its URL answers), allocated on first
+ * use as the lowest port in min..max no other app holds.
+ */
+int store_app_public_port(struct store *s, const char *app, int min, int max,
+			  int *port_out, struct err *err);
+
+/* ---- releases ---- */
+
+/*
+ * A release: one deploy of an app. Statuses: queued, building, pushing,
+ * deploying (active); succeeded, failed, superseded, cancelled, skipped
+ * (final). Strings are owned (store_release_release frees them).
+ */
+struct store_release {
+	char *app;
+	int number;		/* v1, v2, ... per app */
+	char *status;
+	char *commit;		/* 40-hex */
+	char *tree;		/* 40-hex */
+	char *build_key;	/* what decides whether a build can be reused */
+	char *image;		/* the reference the image was tagged with */
+	char *image_id;		/* "sha256:..." once built */
+	char *digest;		/* registry digest once pushed */
+	char *container;	/* container name once started */
+	int host_port;		/* where the container answers */
+	char *url;		/* the app's URL once live */
+	int source;		/* release whose image was reused, or 0 */
+	char *pusher;		/* user who triggered it */
+	char *error;		/* why it failed, one line */
+	long pid;		/* process running it */
+	time_t created, started, finished;
+	long build_ms, push_ms, deploy_ms;
+};
+
+void store_release_init(struct store_release *r);
+void store_release_release(struct store_release *r);
+int store_release_status_final(const char *status);
+
+/*
+ * Insert a new release of r->app numbered one past the highest (set in
+ * r->number), with r->status (default "queued"), commit, tree, build_key,
+ * source, pusher and pid.
+ */
+int store_release_create(struct store *s, struct store_release *r,
+			 struct err *err);
+/* Write back every mutable field of the release r->app v r->number. */
+int store_release_update(struct store *s, const struct store_release *r,
+			 struct err *err);
+/* 0 and *out, 1 if no such release, -1 on error (same for the others). */
+int store_release_get(struct store *s, const char *app, int number,
+		      struct store_release *out, struct err *err);
+/* The newest release, or the newest with `status` when not NULL. */
+int store_release_latest(struct store *s, const char *app, const char *status,
+			 struct store_release *out, struct err *err);
+/* The newest release with `build_key` that has an image. */
+int store_release_find_build(struct store *s, const char *app,
+			     const char *build_key, struct store_release *out,
+			     struct err *err);
+/* Newest first; at most `limit` (0: all). */
+int store_release_list(struct store *s, const char *app, int limit,
+		       int (*cb)(const struct store_release *r, void *payload),
+		       void *payload, struct err *err);
+/* The highest number among queued releases of the app, or 0. */
+int store_release_newest_queued(struct store *s, const char *app,
+				int *number_out, struct err *err);
+/*
+ * Mark the app's active releases other than `except` failed with `why`
+ * (their process died; whoever holds the app's lock calls this).
+ */
+int store_release_fail_stale(struct store *s, const char *app, int except,
+			     const char *why, struct err *err);
 
 #endif

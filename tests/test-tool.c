@@ -13,6 +13,7 @@ static const struct {
 	{ "dockerignore", tool_dockerignore, "dockerignore FILE PATH...: print 'send' or 'skip' for each path" },
 	{ "docker", tool_docker, "docker SUBCOMMAND ...: drive the Docker Engine client" },
 	{ "jsonstream", tool_jsonstream, "jsonstream [--max N]: split stdin into JSON messages, one per output line" },
+	{ "nginx", tool_nginx, "nginx HOME route|unroute|stop ...: drive the app front" },
 	{ "sshcmd", tool_sshcmd, "sshcmd STRING: parse an SSH exec string" },
 	{ "authkey", tool_authkey, "authkey LINE: parse an authorized_keys line, print the fingerprint" },
 };

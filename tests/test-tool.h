@@ -7,6 +7,7 @@ int tool_tarstream(int argc, char **argv);	/* tests/tool-tarstream.c */
 int tool_dockerignore(int argc, char **argv);	/* tests/tool-tarstream.c */
 int tool_docker(int argc, char **argv);		/* tests/tool-docker.c */
 int tool_jsonstream(int argc, char **argv);	/* tests/tool-docker.c */
+int tool_nginx(int argc, char **argv);		/* tests/tool-nginx.c */
 int tool_sshcmd(int argc, char **argv);		/* tests/tool-sshd.c */
 int tool_authkey(int argc, char **argv);	/* tests/tool-sshd.c */
 
