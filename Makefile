@@ -91,10 +91,16 @@ install: $(B)/solum
 	for f in templates/*; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(SHAREDIR)/templates/; done; true
 	install -m 644 solum.1 $(DESTDIR)$(MANDIR)/solum.1
 
+demo: all
+	bash scripts/demo.sh start
+
+demo-stop:
+	bash scripts/demo.sh stop
+
 clean:
 	rm -rf $(B)
 
-.PHONY: all check install clean
+.PHONY: all check install clean demo demo-stop
 .SECONDARY:
 
 -include $(wildcard $(B)/agent/*.d $(B)/tests/*.d $(B)/tests/unit/*.d)
