@@ -298,19 +298,30 @@ static int set_param(json_t *params, const char *kv, struct err *err)
 	return 0;
 }
 
-static json_t *app_json(const struct store_app *a)
+/* Where the app answers once deployed (owned), or NULL. */
+static char *app_url(const struct ctx *ctx, const struct store_app *a)
+{
+	if (!a->public_port)
+		return NULL;
+	return xstrfmt("http://%s:%d/", ctx->cfg.public_host, a->public_port);
+}
+
+static json_t *app_json(const struct ctx *ctx, const struct store_app *a)
 {
 	json_t *params = json_loads(a->params ? a->params : "{}", 0, NULL);
-	char created[32];
+	char created[32], *url = app_url(ctx, a);
+	json_t *j;
 
 	fmt_time(a->created, created, sizeof(created));
-	return json_pack("{s:s, s:s, s:s, s:s?, s:o, s:s?, s:s, s:s, s:i, s:b, s:s}",
+	j = json_pack("{s:s, s:s, s:s, s:s?, s:o, s:s?, s:s, s:s, s:i, s:b, s:s, s:s?}",
 			 "name", a->name, "repo", a->repo, "branch", a->branch,
 			 "template", a->template,
 			 "params", params ? params : json_object(),
 			 "upstream", a->upstream, "dockerfile", a->dockerfile,
 			 "health_path", a->health_path, "port", a->port,
-			 "gate", a->gate, "created", created);
+			 "gate", a->gate, "created", created, "url", url);
+	free(url);
+	return j;
 }
 
 /*
@@ -558,7 +569,7 @@ static int list_one(const struct store_app *a, void *payload)
 		return 0;
 	ls->count++;
 	if (ls->arr)
-		json_array_append_new(ls->arr, app_json(a));
+		json_array_append_new(ls->arr, app_json(ls->ctx, a));
 	else
 		printf("%-24s %-24s %s\n", a->name, a->repo, a->branch);
 	return 0;
@@ -614,7 +625,7 @@ static int app_show(int argc, char **argv, struct ctx *ctx)
 		return rc == 1 ? cli_errorf("app '%s' not found", name) : 1;
 	}
 	if (json) {
-		print_json(app_json(&a));
+		print_json(app_json(ctx, &a));
 	} else {
 		fmt_time(a.created, created, sizeof(created));
 		printf("app:         %s\n", a.name);
@@ -628,6 +639,12 @@ static int app_show(int argc, char **argv, struct ctx *ctx)
 		printf("port:        %d\n", a.port);
 		printf("gate:        %s\n", a.gate ? "yes" : "no");
 		printf("created:     %s\n", created);
+		{
+			char *url = app_url(ctx, &a);
+
+			printf("url:         %s\n", url ? url : "(not deployed yet)");
+			free(url);
+		}
 	}
 	store_app_release(&a);
 	return 0;

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "log.h"
+#include "tarstream.h"
 
 #define CMD_STORE 1	/* needs the home's state database */
 
@@ -72,6 +73,10 @@ int main(int argc, char **argv)
 
 	memset(&ctx, 0, sizeof(ctx));
 	git_libgit2_init();
+	if (tarstream_setup_libgit2(&err) < 0) {
+		ret = cli_error(&err);
+		goto out;
+	}
 	config_init(&ctx.cfg);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--home")) {

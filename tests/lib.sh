@@ -214,7 +214,8 @@ test_wait_for() {
 test_free_port() {
 	local p i
 	for i in $(seq 1 50); do
-		p=$((20000 + (RANDOM * 7 + $$ + i * 131) % 40000))
+		# below the ephemeral range (32768-), so no outgoing connection holds it
+		p=$((10000 + (RANDOM * 7 + $$ + i * 131) % 22000))
 		if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then
 			echo $p
 			return 0
@@ -282,11 +283,16 @@ solum_ssh() {
 	ssh $(solum_ssh_opts "$user") solum@127.0.0.1 "$@"
 }
 
+# ssh_command USER: a GIT_SSH_COMMAND value for USER's key.
+ssh_command() {
+	echo "ssh -i $TRASH_DIRECTORY/keys/$1 -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+}
+
 # as_user USER git ...: run git with GIT_SSH_COMMAND for USER's key.
 as_user() {
 	local user=$1
 	shift
-	GIT_SSH_COMMAND="ssh -i $TRASH_DIRECTORY/keys/$user -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR" "$@"
+	GIT_SSH_COMMAND=$(ssh_command "$user") "$@"
 }
 
 solum_url() { echo "ssh://solum@127.0.0.1:$SSHD_PORT/$1.git"; }

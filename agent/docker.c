@@ -1,0 +1,1379 @@
+/* docker: a client of the Docker Engine API (v1.41) */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "docker.h"
+#include "jsonstream.h"
+
+#define API "/" DOCKER_API
+
+struct docker {
+	struct http *http;
+	char *host;
+};
+
+int docker_open(const char *host, struct docker **docker_out,
+		struct err *err)
+{
+	struct docker *d;
+
+	*docker_out = NULL;
+	if (!host || !*host)
+		host = getenv("DOCKER_HOST");
+	if (!host || !*host)
+		host = DOCKER_DEFAULT_HOST;
+	if (!starts_with(host, "unix://", NULL) &&
+	    !starts_with(host, "tcp://", NULL) &&
+	    !starts_with(host, "http://", NULL))
+		return err_set(err, "docker: host '%s': expected unix:///path or tcp://host:port",
+			       host);
+	d = xcalloc(1, sizeof(*d));
+	d->host = xstrdup(host);
+	if (http_new(host, &d->http, err) < 0) {
+		docker_free(d);
+		return err_wrap(err, "docker");
+	}
+	*docker_out = d;
+	return 0;
+}
+
+void docker_free(struct docker *d)
+{
+	if (!d)
+		return;
+	http_free(d->http);
+	free(d->host);
+	free(d);
+}
+
+const char *docker_host(const struct docker *d)
+{
+	return d->host;
+}
+
+/* ---- helpers ---- */
+
+static const char *jstr(json_t *obj, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static char *jdup(json_t *obj, const char *key)
+{
+	const char *s = jstr(obj, key);
+
+	return s ? xstrdup(s) : NULL;
+}
+
+/*
+ * Names and ids go into URL paths as they are (an image name has "/" and
+ * a registry's ":port"), so anything that could end the path is refused.
+ */
+static int check_name(const char *what, const char *name, struct err *err)
+{
+	const char *p;
+
+	if (!name || !*name)
+		return err_set(err, "docker: %s: empty name", what);
+	for (p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._-/:@", *p)))
+			return err_set(err, "docker: %s: invalid name '%s'",
+				       what, name);
+	if (strstr(name, "..") || name[0] == '/' || name[0] == '-')
+		return err_set(err, "docker: %s: invalid name '%s'", what, name);
+	return 0;
+}
+
+/*
+ * An answer that is not what was hoped for: "docker: OP: HTTP N: message",
+ * the message from the engine's {"message": ...} when there is one.
+ */
+static int api_error(struct http_response *res, const char *op,
+		     struct err *err)
+{
+	json_t *j = NULL;
+	const char *msg = NULL;
+	struct buf text = BUF_INIT;
+
+	if (res->body.len) {
+		j = json_loadb(res->body.ptr, res->body.len, 0, NULL);
+		msg = jstr(j, "message");
+	}
+	if (!msg) {
+		buf_add(&text, res->body.ptr, res->body.len > 200 ? 200 : res->body.len);
+		buf_rtrim(&text);
+		msg = text.len ? text.ptr : "no message";
+	}
+	err_set(err, "docker: %s: HTTP %ld: %s", op, res->status, msg);
+	if (res->status == 404)
+		err->code = DOCKER_ENOTFOUND;
+	json_decref(j);
+	buf_release(&text);
+	return -1;
+}
+
+/* Perform a request whose failure is a transport error, prefixed "docker: ". */
+static int call(struct docker *d, struct http_request *req,
+		struct http_response *res, struct err *err)
+{
+	if (http_request(d->http, req, res, err) < 0) {
+		int code = err->code;
+
+		err_wrap(err, "docker");
+		err->code = code;
+		return -1;
+	}
+	return 0;
+}
+
+/* Request with an optional JSON body (stolen), answer in `res`. */
+static int call_json(struct docker *d, const char *method, const char *path,
+		     json_t *body, struct http_response *res, struct err *err)
+{
+	static const char *const json_hdr[] = {
+		"Content-Type: application/json", NULL
+	};
+	struct http_request req = { 0 };
+	char *text = NULL;
+	int ret;
+
+	req.method = method;
+	req.path = path;
+	if (body) {
+		text = json_dumps(body, JSON_COMPACT);
+		json_decref(body);
+		if (!text)
+			return err_set(err, "docker: %s %s: cannot encode JSON", method, path);
+		req.body = text;
+		req.body_len = strlen(text);
+		req.headers = json_hdr;
+	}
+	ret = call(d, &req, res, err);
+	free(text);
+	return ret;
+}
+
+static json_t *parse_body(struct http_response *res, const char *op,
+			  struct err *err)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(res->body.ptr, res->body.len, 0, &jerr);
+
+	if (!j)
+		err_set(err, "docker: %s: invalid JSON in the answer: %s", op, jerr.text);
+	return j;
+}
+
+/* "KEY=VALUE" list to a JSON object; NULL stays NULL. */
+static json_t *kv_object(const char *const *kv)
+{
+	json_t *o;
+	size_t i;
+
+	if (!kv)
+		return NULL;
+	o = json_object();
+	for (i = 0; kv[i]; i++) {
+		const char *eq = strchr(kv[i], '=');
+		char *key;
+
+		if (!eq) {
+			json_object_set_new(o, kv[i], json_string(""));
+			continue;
+		}
+		key = xstrndup(kv[i], (size_t)(eq - kv[i]));
+		json_object_set_new(o, key, json_string(eq + 1));
+		free(key);
+	}
+	return o;
+}
+
+static json_t *str_array(const char *const *v)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; v && v[i]; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* Append "&name=<json of obj>" (obj stolen) to a query. */
+static void add_json_param(struct buf *q, const char *name, json_t *obj)
+{
+	char *text;
+
+	if (!obj)
+		return;
+	text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(obj);
+	if (!text)
+		return;
+	buf_addf(q, "&%s=", name);
+	http_addquery(q, text);
+	free(text);
+}
+
+/* ---- base64 ---- */
+
+static void base64_encode(struct buf *out, const unsigned char *in, size_t len,
+			  int url)
+{
+	const char *tab = url ?
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" :
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		buf_addch(out, tab[in[i] >> 2]);
+		buf_addch(out, tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)]);
+		buf_addch(out, tab[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)]);
+		buf_addch(out, tab[in[i + 2] & 63]);
+	}
+	if (len - i == 1) {
+		buf_addch(out, tab[in[i] >> 2]);
+		buf_addch(out, tab[(in[i] & 3) << 4]);
+		buf_addstr(out, "==");
+	} else if (len - i == 2) {
+		buf_addch(out, tab[in[i] >> 2]);
+		buf_addch(out, tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)]);
+		buf_addch(out, tab[(in[i + 1] & 15) << 2]);
+		buf_addch(out, '=');
+	}
+}
+
+static int b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* Standard or URL alphabet, padding optional. */
+static int base64_decode(struct buf *out, const char *in)
+{
+	unsigned acc = 0;
+	int bits = 0, v;
+
+	for (; *in && *in != '='; in++) {
+		v = b64val((unsigned char)*in);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_addch(out, (int)((acc >> bits) & 0xff));
+		}
+	}
+	return 0;
+}
+
+/* "X-Registry-Auth: <base64url of the JSON>"; owned, wipe after use. */
+static char *auth_header(const struct docker_auth *auth)
+{
+	json_t *j = json_object();
+	struct buf h = BUF_INIT;
+	char *text;
+
+	if (auth) {
+		if (auth->username)
+			json_object_set_new(j, "username", json_string(auth->username));
+		if (auth->password)
+			json_object_set_new(j, "password", json_string(auth->password));
+		if (auth->serveraddress)
+			json_object_set_new(j, "serveraddress",
+					    json_string(auth->serveraddress));
+	}
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!text)
+		BUG("cannot encode registry credentials");
+	buf_addstr(&h, "X-Registry-Auth: ");
+	base64_encode(&h, (unsigned char *)text, strlen(text), 1);
+	explicit_bzero(text, strlen(text));
+	free(text);
+	return buf_detach(&h);
+}
+
+static void wipe_free(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* ---- the JSON message streams of build, push and pull ---- */
+
+struct stream {
+	const struct docker_out *out;
+	struct jsonstream js;
+	struct buf pending;		/* "stream" text short of a newline */
+	char *aux_id;
+	char *aux_digest;
+	char *built_short;		/* from "Successfully built X" */
+	char *error;			/* the engine's error text */
+	time_t last_progress;
+};
+
+static void emit(struct stream *s, const char *line)
+{
+	const char *rest;
+
+	if (starts_with(line, "Successfully built ", &rest) && *rest) {
+		free(s->built_short);
+		s->built_short = xstrdup(rest);
+	}
+	if (s->out && s->out->line)
+		s->out->line(line, s->out->payload);
+}
+
+/* Relay complete lines of `pending`; with `all`, the remainder too. */
+static void flush_pending(struct stream *s, int all)
+{
+	char *p = s->pending.ptr, *nl;
+	size_t done;
+
+	while ((nl = memchr(p, '\n', s->pending.len - (size_t)(p - s->pending.ptr)))) {
+		*nl = '\0';
+		if (nl > p && nl[-1] == '\r')
+			nl[-1] = '\0';
+		emit(s, p);
+		p = nl + 1;
+	}
+	done = (size_t)(p - s->pending.ptr);
+	if (all || s->pending.len - done > 65536) {
+		if (s->pending.len > done)
+			emit(s, p);
+		done = s->pending.len;
+	}
+	if (done) {
+		memmove(s->pending.ptr, s->pending.ptr + done, s->pending.len - done);
+		buf_setlen(&s->pending, s->pending.len - done);
+	}
+}
+
+static int on_message(json_t *msg, void *payload, struct err *err)
+{
+	struct stream *s = payload;
+	json_t *detail = json_object_get(msg, "errorDetail");
+	json_t *aux = json_object_get(msg, "aux");
+	const char *text, *status;
+
+	text = jstr(detail, "message");
+	if (!text)
+		text = jstr(msg, "error");
+	if (text || detail || json_object_get(msg, "error")) {
+		/* the first error is the one that matters */
+		if (!s->error)
+			s->error = xstrdup(text && *text ? text : "unknown error");
+		return 0;
+	}
+	if ((text = jstr(msg, "stream"))) {
+		buf_addstr(&s->pending, text);
+		flush_pending(s, 0);
+	}
+	if ((status = jstr(msg, "status"))) {
+		const char *id = jstr(msg, "id"), *progress = jstr(msg, "progress");
+		struct buf line = BUF_INIT;
+		time_t now = time(NULL);
+
+		if (progress && *progress) {
+			if (now - s->last_progress < 2)
+				return 0;
+			s->last_progress = now;
+		}
+		flush_pending(s, 1);
+		if (id && *id)
+			buf_addf(&line, "%s: ", id);
+		buf_addstr(&line, status);
+		if (progress && *progress)
+			buf_addf(&line, " %s", progress);
+		emit(s, line.ptr);
+		buf_release(&line);
+	}
+	if (json_is_object(aux)) {
+		if ((text = jstr(aux, "ID"))) {
+			free(s->aux_id);
+			s->aux_id = xstrdup(text);
+		}
+		if ((text = jstr(aux, "Digest"))) {
+			free(s->aux_digest);
+			s->aux_digest = xstrdup(text);
+		}
+	}
+	return 0;
+}
+
+static int on_stream_data(const char *data, size_t len, void *payload,
+			  struct err *err)
+{
+	struct stream *s = payload;
+
+	return jsonstream_feed(&s->js, data, len, err);
+}
+
+static int on_tick(void *payload, struct err *err)
+{
+	struct stream *s = payload;
+
+	return s->out && s->out->tick ? s->out->tick(s->out->payload, err) : 0;
+}
+
+static void stream_init(struct stream *s, const struct docker_out *out)
+{
+	memset(s, 0, sizeof(*s));
+	s->out = out;
+	jsonstream_init(&s->js, 0, on_message, s);
+	buf_init(&s->pending);
+}
+
+static void stream_release(struct stream *s)
+{
+	jsonstream_release(&s->js);
+	buf_release(&s->pending);
+	free(s->aux_id);
+	free(s->aux_digest);
+	free(s->built_short);
+	free(s->error);
+}
+
+/*
+ * Run a request whose 2xx answer is a JSON message stream. Returns 0 when
+ * the stream ended cleanly (s->error may still be set), -1 otherwise.
+ */
+static int run_stream(struct docker *d, struct http_request *req,
+		      struct stream *s, const char *op, struct err *err)
+{
+	struct http_response res;
+	int ret = -1;
+
+	http_response_init(&res);
+	req->on_data = on_stream_data;
+	req->data_payload = s;
+	req->tick = on_tick;
+	req->tick_payload = s;
+	if (call(d, req, &res, err) < 0)
+		goto out;
+	if (res.status < 200 || res.status >= 300) {
+		api_error(&res, op, err);
+		goto out;
+	}
+	if (jsonstream_finish(&s->js, err) < 0) {
+		err_wrap(err, "docker: %s", op);
+		goto out;
+	}
+	flush_pending(s, 1);
+	ret = 0;
+out:
+	http_response_release(&res);
+	return ret;
+}
+
+/* ---- ping ---- */
+
+int docker_ping(struct docker *d, struct err *err)
+{
+	static const char *const want[] = { "Api-Version", NULL };
+	struct http_request req = { 0 };
+	struct http_response res;
+	const char *v;
+	int ret = -1, major = 0, minor = 0;
+
+	http_response_init(&res);
+	req.path = API "/_ping";
+	req.want_headers = want;
+	req.max_body = 4096;
+	if (call(d, &req, &res, err) < 0)
+		goto out;
+	if (res.status != 200) {
+		api_error(&res, "ping", err);
+		goto out;
+	}
+	v = http_response_header(&res, "Api-Version");
+	if (v && sscanf(v, "%d.%d", &major, &minor) == 2 &&
+	    (major < 1 || (major == 1 && minor < 41))) {
+		err_set(err, "docker: %s speaks API %s; solum needs 1.41 or later",
+			d->host, v);
+		goto out;
+	}
+	ret = 0;
+out:
+	http_response_release(&res);
+	return ret;
+}
+
+/* ---- images ---- */
+
+int docker_build(struct docker *d, const struct docker_build_opts *opts,
+		 const struct docker_out *out, char **image_id_out,
+		 struct err *err)
+{
+	static const char *const hdrs[] = {
+		"Content-Type: application/x-tar", NULL
+	};
+	struct http_request req = { 0 };
+	struct buf path = BUF_INIT, op = BUF_INIT;
+	struct stream s;
+	struct docker_image img;
+	int ret = -1;
+
+	*image_id_out = NULL;
+	stream_init(&s, out);
+	docker_image_init(&img);
+	if (opts->tag && check_name("build", opts->tag, err) < 0)
+		goto out;
+	if (opts->tag)
+		buf_addf(&op, "build '%s'", opts->tag);
+	else
+		buf_addstr(&op, "build");
+	if (!opts->read) {
+		err_set(err, "docker: %s: no build context", op.ptr);
+		goto out;
+	}
+
+	buf_addstr(&path, API "/build?rm=1&forcerm=1");
+	if (opts->tag) {
+		buf_addstr(&path, "&t=");
+		http_addquery(&path, opts->tag);
+	}
+	if (opts->dockerfile) {
+		buf_addstr(&path, "&dockerfile=");
+		http_addquery(&path, opts->dockerfile);
+	}
+	if (opts->nocache)
+		buf_addstr(&path, "&nocache=1");
+	add_json_param(&path, "labels", kv_object(opts->labels));
+	add_json_param(&path, "buildargs", kv_object(opts->buildargs));
+
+	req.method = "POST";
+	req.path = path.ptr;
+	req.headers = hdrs;
+	req.body_read = opts->read;
+	req.body_payload = opts->read_payload;
+	req.timeout_secs = opts->timeout_secs;
+	req.idle_secs = -1;	/* a RUN step may be silent for long */
+	if (run_stream(d, &req, &s, op.ptr, err) < 0)
+		goto out;
+	if (s.error) {
+		err_set(err, "%s", s.error);
+		goto out;
+	}
+	if (s.aux_id) {
+		*image_id_out = s.aux_id;
+		s.aux_id = NULL;
+	} else if (s.built_short || opts->tag) {
+		/* older engines say only "Successfully built 0123abcd" */
+		if (docker_image_inspect(d, s.built_short ? s.built_short : opts->tag,
+					 &img, err) < 0)
+			goto out;
+		*image_id_out = img.id;
+		img.id = NULL;
+	} else {
+		err_set(err, "docker: %s: the engine did not say which image it built",
+			op.ptr);
+		goto out;
+	}
+	ret = 0;
+out:
+	stream_release(&s);
+	docker_image_release(&img);
+	buf_release(&path);
+	buf_release(&op);
+	return ret;
+}
+
+void docker_image_init(struct docker_image *img)
+{
+	memset(img, 0, sizeof(*img));
+	strvec_init(&img->repo_tags);
+	strvec_init(&img->repo_digests);
+}
+
+void docker_image_release(struct docker_image *img)
+{
+	free(img->id);
+	free(img->created);
+	strvec_clear(&img->repo_tags);
+	strvec_clear(&img->repo_digests);
+	docker_image_init(img);
+}
+
+static void push_strings(struct strvec *sv, json_t *arr)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v))
+			strvec_push(sv, json_string_value(v));
+}
+
+int docker_image_inspect(struct docker *d, const char *name,
+			 struct docker_image *img, struct err *err)
+{
+	struct http_response res;
+	struct buf path = BUF_INIT, op = BUF_INIT;
+	json_t *j = NULL, *size;
+	int ret = -1;
+
+	http_response_init(&res);
+	docker_image_release(img);
+	if (check_name("inspect image", name, err) < 0)
+		goto out;
+	buf_addf(&op, "inspect image '%s'", name);
+	buf_addf(&path, API "/images/%s/json", name);
+	if (call_json(d, "GET", path.ptr, NULL, &res, err) < 0)
+		goto out;
+	if (res.status != 200) {
+		api_error(&res, op.ptr, err);
+		goto out;
+	}
+	if (!(j = parse_body(&res, op.ptr, err)))
+		goto out;
+	img->id = jdup(j, "Id");
+	img->created = jdup(j, "Created");
+	push_strings(&img->repo_tags, json_object_get(j, "RepoTags"));
+	push_strings(&img->repo_digests, json_object_get(j, "RepoDigests"));
+	size = json_object_get(j, "Size");
+	img->size = json_is_integer(size) ? json_integer_value(size) : 0;
+	if (!img->id) {
+		err_set(err, "docker: %s: no Id in the answer", op.ptr);
+		goto out;
+	}
+	ret = 0;
+out:
+	json_decref(j);
+	http_response_release(&res);
+	buf_release(&path);
+	buf_release(&op);
+	return ret;
+}
+
+void docker_split_ref(const char *ref, char **name_out, char **tag_out)
+{
+	const char *at = strchr(ref, '@');
+	const char *slash = strrchr(ref, '/');
+	const char *colon = strrchr(ref, ':');
+
+	if (at) {
+		*name_out = xstrndup(ref, (size_t)(at - ref));
+		*tag_out = xstrdup(at + 1);
+	} else if (colon && (!slash || colon > slash)) {
+		*name_out = xstrndup(ref, (size_t)(colon - ref));
+		*tag_out = xstrdup(colon + 1);
+	} else {
+		*name_out = xstrdup(ref);
+		*tag_out = xstrdup("latest");
+	}
+}
+
+int docker_image_tag(struct docker *d, const char *src, const char *dst,
+		     struct err *err)
+{
+	struct http_response res;
+	struct buf path = BUF_INIT, op = BUF_INIT;
+	char *repo = NULL, *tag = NULL;
+	int ret = -1;
+
+	http_response_init(&res);
+	if (check_name("tag image", src, err) < 0 ||
+	    check_name("tag image", dst, err) < 0)
+		goto out;
+	buf_addf(&op, "tag image '%s' as '%s'", src, dst);
+	docker_split_ref(dst, &repo, &tag);
+	buf_addf(&path, API "/images/%s/tag?repo=", src);
+	http_addquery(&path, repo);
+	buf_addstr(&path, "&tag=");
+	http_addquery(&path, tag);
+	if (call_json(d, "POST", path.ptr, NULL, &res, err) < 0)
+		goto out;
+	if (res.status != 201 && res.status != 200) {
+		api_error(&res, op.ptr, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(repo);
+	free(tag);
+	http_response_release(&res);
+	buf_release(&path);
+	buf_release(&op);
+	return ret;
+}
+
+/* What engines and registries say when credentials are missing or wrong. */
+static int is_auth_error(const char *msg)
+{
+	return starts_with(msg, "unauthorized", NULL) ||
+	       starts_with(msg, "denied", NULL) ||
+	       strstr(msg, "authentication required") ||
+	       strstr(msg, "no basic auth credentials");
+}
+
+/* Push or pull: both are JSON streams with X-Registry-Auth. */
+static int registry_stream(struct docker *d, const char *verb, const char *ref,
+			   const struct docker_auth *auth,
+			   const struct docker_out *out, char **digest_out,
+			   struct err *err)
+{
+	struct http_request req = { 0 };
+	struct buf path = BUF_INIT, op = BUF_INIT;
+	char *name = NULL, *tag = NULL, *hdr = NULL;
+	const char *hdrs[2];
+	struct stream s;
+	int ret = -1;
+
+	if (digest_out)
+		*digest_out = NULL;
+	stream_init(&s, out);
+	if (check_name(verb, ref, err) < 0)
+		goto out;
+	buf_addf(&op, "%s '%s'", verb, ref);
+	docker_split_ref(ref, &name, &tag);
+	if (!strcmp(verb, "push")) {
+		buf_addf(&path, API "/images/%s/push?tag=", name);
+		http_addquery(&path, tag);
+	} else {
+		buf_addstr(&path, API "/images/create?fromImage=");
+		http_addquery(&path, name);
+		buf_addstr(&path, "&tag=");
+		http_addquery(&path, tag);
+	}
+	hdr = auth_header(auth);
+	hdrs[0] = hdr;
+	hdrs[1] = NULL;
+	req.method = "POST";
+	req.path = path.ptr;
+	req.headers = hdrs;
+	req.idle_secs = 300;
+	if (run_stream(d, &req, &s, op.ptr, err) < 0)
+		goto out;
+	if (s.error && is_auth_error(s.error)) {
+		if (auth && auth->username)
+			err_set(err, "docker: %s: the registry refused the credentials of '%s': %s",
+				op.ptr, auth->username, s.error);
+		else
+			err_set(err, "docker: %s: the registry wants credentials: %s",
+				op.ptr, s.error);
+		goto out;
+	}
+	if (s.error) {
+		err_set(err, "docker: %s: %s", op.ptr, s.error);
+		goto out;
+	}
+	if (digest_out && s.aux_digest) {
+		*digest_out = s.aux_digest;
+		s.aux_digest = NULL;
+	}
+	ret = 0;
+out:
+	wipe_free(hdr);
+	free(name);
+	free(tag);
+	stream_release(&s);
+	buf_release(&path);
+	buf_release(&op);
+	return ret;
+}
+
+int docker_push(struct docker *d, const char *ref,
+		const struct docker_auth *auth, const struct docker_out *out,
+		char **digest_out, struct err *err)
+{
+	char *digest = NULL;
+	int ret;
+
+	ret = registry_stream(d, "push", ref, auth, out, &digest, err);
+	if (!ret && !digest) {
+		ret = err_set(err, "docker: push '%s': the engine did not report a digest", ref);
+	}
+	if (digest_out && !ret)
+		*digest_out = digest;
+	else
+		free(digest);
+	return ret;
+}
+
+int docker_pull(struct docker *d, const char *ref,
+		const struct docker_auth *auth, const struct docker_out *out,
+		struct err *err)
+{
+	return registry_stream(d, "pull", ref, auth, out, NULL, err);
+}
+
+int docker_image_remove(struct docker *d, const char *name, int force,
+			struct err *err)
+{
+	struct http_response res;
+	struct buf path = BUF_INIT, op = BUF_INIT;
+	int ret = -1;
+
+	http_response_init(&res);
+	if (check_name("remove image", name, err) < 0)
+		goto out;
+	buf_addf(&op, "remove image '%s'", name);
+	buf_addf(&path, API "/images/%s?force=%d", name, force ? 1 : 0);
+	if (call_json(d, "DELETE", path.ptr, NULL, &res, err) < 0)
+		goto out;
+	if (res.status != 200) {
+		api_error(&res, op.ptr, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	http_response_release(&res);
+	buf_release(&path);
+	buf_release(&op);
+	return ret;
+}
+
+struct save {
+	http_data_fn *fn;
+	void *payload;
+	const struct docker_out *out;
+};
+
+static int save_tick(void *payload, struct err *err)
+{
+	struct save *s = payload;
+
+	return s->out && s->out->tick ? s->out->tick(s->out->payload, err) : 0;
+}
+
+int docker_image_save(struct docker *d, const char *name,
+		      http_data_fn *on_data, void *payload,
+		      const struct docker_out *out, struct err *err)
+{
+	struct http_request req = { 0 };
+	struct http_response res;
+	struct buf path = BUF_INIT, op = BUF_INIT;
+	struct save s = { on_data, payload, out };
+	int ret = -1;
+
+	http_response_init(&res);
+	if (check_name("save image", name, err) < 0)
+		goto out;
+	buf_addf(&op, "save image '%s'", name);
+	buf_addf(&path, API "/images/%s/get", name);
+	req.path = path.ptr;
+	req.on_data = on_data;
+	req.data_payload = payload;
+	req.tick = save_tick;
+	req.tick_payload = &s;
+	req.idle_secs = 300;
+	if (call(d, &req, &res, err) < 0)
+		goto out;
+	if (res.status != 200) {
+		api_error(&res, op.ptr, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	http_response_release(&res);
+	buf_release(&path);
+	buf_release(&op);
+	return ret;
+}
+
+/* ---- containers ---- */
+
+int docker_container_create(struct docker *d,
+			    const struct docker_container_opts *opts,
+			    char **id_out, struct err *err)
+{
+	struct http_response res;
+	struct buf path = BUF_INIT, op = BUF_INIT;
+	json_t *body, *host, *j = NULL;
+	const char *id;
+	int ret = -1;
+
+	*id_out = NULL;
+	http_response_init(&res);
+	if (opts->name)
+		buf_addf(&op, "create container '%s'", opts->name);
+	else
+		buf_addstr(&op, "create container");
+	if ((opts->name && check_name(op.ptr, opts->name, err) < 0) ||
+	    check_name(op.ptr, opts->image, err) < 0)
+		goto out;
+	if (opts->port < 0 || opts->port > 65535 ||
+	    opts->host_port < 0 || opts->host_port > 65535) {
+		err_set(err, "docker: %s: port out of range", op.ptr);
+		goto out;
+	}
+
+	body = json_object();
+	host = json_object();
+	json_object_set_new(body, "Image", json_string(opts->image));
+	if (opts->env)
+		json_object_set_new(body, "Env", str_array(opts->env));
+	if (opts->labels)
+		json_object_set_new(body, "Labels", kv_object(opts->labels));
+	if (opts->cmd)
+		json_object_set_new(body, "Cmd", str_array(opts->cmd));
+	if (opts->network)
+		json_object_set_new(host, "NetworkMode", json_string(opts->network));
+	if (opts->port && !(opts->network && !strcmp(opts->network, "host"))) {
+		char key[32], hp[16];
+		json_t *exposed = json_object(), *bindings = json_object();
+		json_t *binding = json_object();
+
+		snprintf(key, sizeof(key), "%d/tcp", opts->port);
+		snprintf(hp, sizeof(hp), "%d", opts->host_port);
+		json_object_set_new(exposed, key, json_object());
+		json_object_set_new(body, "ExposedPorts", exposed);
+		json_object_set_new(binding, "HostIp",
+				    json_string(opts->host_ip ? opts->host_ip : "127.0.0.1"));
+		json_object_set_new(binding, "HostPort",
+				    json_string(opts->host_port ? hp : ""));
+		json_object_set_new(bindings, key, json_pack("[o]", binding));
+		json_object_set_new(host, "PortBindings", bindings);
+	}
+	json_object_set_new(host, "RestartPolicy",
+			    json_pack("{s:s}", "Name",
+				      opts->restart ? opts->restart : "no"));
+	if (opts->memory > 0)
+		json_object_set_new(host, "Memory", json_integer(opts->memory));
+	json_object_set_new(body, "HostConfig", host);
+
+	buf_addstr(&path, API "/containers/create");
+	if (opts->name) {
+		buf_addstr(&path, "?name=");
+		http_addquery(&path, opts->name);
+	}
+	if (call_json(d, "POST", path.ptr, body, &res, err) < 0)
+		goto out;
+	if (res.status != 201) {
+		api_error(&res, op.ptr, err);
+		goto out;
+	}
+	if (!(j = parse_body(&res, op.ptr, err)))
+		goto out;
+	if (!(id = jstr(j, "Id"))) {
+		err_set(err, "docker: %s: no Id in the answer", op.ptr);
+		goto out;
+	}
+	*id_out = xstrdup(id);
+	ret = 0;
+out:
+	json_decref(j);
+	http_response_release(&res);
+	buf_release(&path);
+	buf_release(&op);
+	return ret;
+}
+
+/* POST/DELETE on a container where 204 (and maybe 304) is success. */
+static int container_action(struct docker *d, const char *method,
+			    const char *verb, const char *id, const char *suffix,
+			    long idle_secs, struct err *err)
+{
+	struct http_request req = { 0 };
+	struct http_response res;
+	struct buf path = BUF_INIT, op = BUF_INIT;
+	int ret = -1;
+
+	http_response_init(&res);
+	buf_addf(&op, "%s container '%s'", verb, id ? id : "");
+	if (check_name(op.ptr, id, err) < 0)
+		goto out;
+	buf_addf(&path, API "/containers/%s%s", id, suffix);
+	req.method = method;
+	req.path = path.ptr;
+	req.idle_secs = idle_secs;
+	if (call(d, &req, &res, err) < 0)
+		goto out;
+	if (res.status != 204 && res.status != 304 && res.status != 200) {
+		api_error(&res, op.ptr, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	http_response_release(&res);
+	buf_release(&path);
+	buf_release(&op);
+	return ret;
+}
+
+int docker_container_start(struct docker *d, const char *id, struct err *err)
+{
+	return container_action(d, "POST", "start", id, "/start", 0, err);
+}
+
+int docker_container_stop(struct docker *d, const char *id, int timeout_secs,
+			  struct err *err)
+{
+	char suffix[32];
+
+	if (timeout_secs < 0)
+		timeout_secs = 0;
+	snprintf(suffix, sizeof(suffix), "/stop?t=%d", timeout_secs);
+	/* the engine answers only once the container is down */
+	return container_action(d, "POST", "stop", id, suffix,
+				(long)timeout_secs + 60, err);
+}
+
+int docker_container_remove(struct docker *d, const char *id, int force,
+			    struct err *err)
+{
+	return container_action(d, "DELETE", "remove", id,
+				force ? "?force=1&v=1" : "?v=1", 0, err);
+}
+
+void docker_container_init(struct docker_container *c)
+{
+	memset(c, 0, sizeof(*c));
+	strvec_init(&c->labels);
+}
+
+void docker_container_release(struct docker_container *c)
+{
+	free(c->id);
+	free(c->name);
+	free(c->image);
+	free(c->image_id);
+	free(c->state);
+	free(c->health);
+	strvec_clear(&c->labels);
+	docker_container_init(c);
+}
+
+const char *docker_container_label(const struct docker_container *c,
+				   const char *key)
+{
+	size_t i, n = strlen(key);
+
+	for (i = 0; i < c->labels.nr; i++)
+		if (!strncmp(c->labels.v[i], key, n) && c->labels.v[i][n] == '=')
+			return c->labels.v[i] + n + 1;
+	return NULL;
+}
+
+static void set_labels(struct docker_container *c, json_t *labels)
+{
+	const char **keys;
+	const char *key;
+	json_t *v;
+	size_t n = 0, i;
+
+	if (!json_is_object(labels))
+		return;
+	keys = xcalloc(json_object_size(labels) + 1, sizeof(*keys));
+	json_object_foreach(labels, key, v)
+		keys[n++] = key;
+	/* insertion sort: label sets are small */
+	for (i = 1; i < n; i++) {
+		const char *k = keys[i];
+		size_t j = i;
+
+		while (j && strcmp(keys[j - 1], k) > 0) {
+			keys[j] = keys[j - 1];
+			j--;
+		}
+		keys[j] = k;
+	}
+	for (i = 0; i < n; i++) {
+		const char *val = jstr(labels, keys[i]);
+
+		strvec_pushf(&c->labels, "%s=%s", keys[i], val ? val : "");
+	}
+	free(keys);
+}
+
+static char *strip_slash(const char *name)
+{
+	return name ? xstrdup(name[0] == '/' ? name + 1 : name) : NULL;
+}
+
+int docker_container_inspect(struct docker *d, const char *id,
+			     struct docker_container *c, struct err *err)
+{
+	struct http_response res;
+	struct buf path = BUF_INIT, op = BUF_INIT;
+	json_t *j = NULL, *state, *config, *health;
+	int ret = -1;
+
+	http_response_init(&res);
+	docker_container_release(c);
+	buf_addf(&op, "inspect container '%s'", id ? id : "");
+	if (check_name(op.ptr, id, err) < 0)
+		goto out;
+	buf_addf(&path, API "/containers/%s/json", id);
+	if (call_json(d, "GET", path.ptr, NULL, &res, err) < 0)
+		goto out;
+	if (res.status != 200) {
+		api_error(&res, op.ptr, err);
+		goto out;
+	}
+	if (!(j = parse_body(&res, op.ptr, err)))
+		goto out;
+	state = json_object_get(j, "State");
+	config = json_object_get(j, "Config");
+	health = json_object_get(state, "Health");
+	c->id = jdup(j, "Id");
+	c->name = strip_slash(jstr(j, "Name"));
+	c->image = jdup(config, "Image");
+	c->image_id = jdup(j, "Image");
+	c->state = jdup(state, "Status");
+	c->running = json_is_true(json_object_get(state, "Running"));
+	c->exit_code = (int)json_integer_value(json_object_get(state, "ExitCode"));
+	c->health = jdup(health, "Status");
+	set_labels(c, json_object_get(config, "Labels"));
+	if (!c->id) {
+		err_set(err, "docker: %s: no Id in the answer", op.ptr);
+		goto out;
+	}
+	ret = 0;
+out:
+	json_decref(j);
+	http_response_release(&res);
+	buf_release(&path);
+	buf_release(&op);
+	return ret;
+}
+
+int docker_container_list(struct docker *d, const char *label, int all,
+			  struct docker_container **list_out, size_t *nr_out,
+			  struct err *err)
+{
+	struct http_response res;
+	struct buf path = BUF_INIT;
+	json_t *j = NULL, *v, *names;
+	struct docker_container *list = NULL;
+	size_t i, nr = 0;
+	int ret = -1;
+
+	*list_out = NULL;
+	*nr_out = 0;
+	http_response_init(&res);
+	buf_addf(&path, API "/containers/json?all=%d", all ? 1 : 0);
+	if (label)
+		add_json_param(&path, "filters",
+			       json_pack("{s:[s]}", "label", label));
+	if (call_json(d, "GET", path.ptr, NULL, &res, err) < 0)
+		goto out;
+	if (res.status != 200) {
+		api_error(&res, "list containers", err);
+		goto out;
+	}
+	if (!(j = parse_body(&res, "list containers", err)))
+		goto out;
+	if (!json_is_array(j)) {
+		err_set(err, "docker: list containers: expected a JSON array");
+		goto out;
+	}
+	list = xcalloc(json_array_size(j) + 1, sizeof(*list));
+	json_array_foreach(j, i, v) {
+		struct docker_container *c = &list[nr++];
+
+		docker_container_init(c);
+		c->id = jdup(v, "Id");
+		names = json_object_get(v, "Names");
+		c->name = strip_slash(json_string_value(json_array_get(names, 0)));
+		c->image = jdup(v, "Image");
+		c->state = jdup(v, "State");
+		c->running = c->state && !strcmp(c->state, "running");
+		set_labels(c, json_object_get(v, "Labels"));
+	}
+	*list_out = list;
+	*nr_out = nr;
+	list = NULL;
+	ret = 0;
+out:
+	json_decref(j);
+	http_response_release(&res);
+	buf_release(&path);
+	return ret;
+}
+
+void docker_container_list_free(struct docker_container *list, size_t nr)
+{
+	size_t i;
+
+	if (!list)
+		return;
+	for (i = 0; i < nr; i++)
+		docker_container_release(&list[i]);
+	free(list);
+}
+
+int docker_container_logs(struct docker *d, const char *id, int tail,
+			  struct buf *out, struct err *err)
+{
+	struct http_response res;
+	struct buf path = BUF_INIT, op = BUF_INIT;
+	const unsigned char *p;
+	size_t left, n;
+	int ret = -1;
+
+	http_response_init(&res);
+	buf_addf(&op, "logs of container '%s'", id ? id : "");
+	if (check_name(op.ptr, id, err) < 0)
+		goto out;
+	buf_addf(&path, API "/containers/%s/logs?stdout=1&stderr=1", id);
+	if (tail > 0)
+		buf_addf(&path, "&tail=%d", tail);
+	if (call_json(d, "GET", path.ptr, NULL, &res, err) < 0)
+		goto out;
+	if (res.status != 200) {
+		api_error(&res, op.ptr, err);
+		goto out;
+	}
+	/*
+	 * Without a tty the engine multiplexes stdout and stderr: frames of
+	 * [stream, 0, 0, 0, size (4 bytes, big endian)] + size bytes.
+	 */
+	p = (const unsigned char *)res.body.ptr;
+	left = res.body.len;
+	if (left >= 8 && p[0] <= 2 && !p[1] && !p[2] && !p[3]) {
+		while (left >= 8) {
+			n = ((size_t)p[4] << 24) | ((size_t)p[5] << 16) |
+			    ((size_t)p[6] << 8) | p[7];
+			if (n > left - 8)
+				n = left - 8;
+			buf_add(out, p + 8, n);
+			p += 8 + n;
+			left -= 8 + n;
+		}
+	} else {
+		buf_add(out, res.body.ptr, res.body.len);
+	}
+	ret = 0;
+out:
+	http_response_release(&res);
+	buf_release(&path);
+	buf_release(&op);
+	return ret;
+}
+
+/* ---- registry credentials ---- */
+
+void docker_auth_release(struct docker_auth *auth)
+{
+	wipe_free((char *)auth->username);
+	wipe_free((char *)auth->password);
+	free((char *)auth->serveraddress);
+	auth->username = auth->password = auth->serveraddress = NULL;
+}
+
+/* "https://host:port/v1/" -> "host:port" */
+static void host_of(struct buf *out, const char *s)
+{
+	const char *rest, *end;
+
+	if (starts_with(s, "https://", &rest) || starts_with(s, "http://", &rest))
+		s = rest;
+	end = strchr(s, '/');
+	buf_add(out, s, end ? (size_t)(end - s) : strlen(s));
+}
+
+int docker_registry_auth_from_config(const char *config_path,
+				     const char *server,
+				     struct docker_auth *auth_out,
+				     struct err *err)
+{
+	struct buf path = BUF_INIT, want = BUF_INIT, have = BUF_INIT;
+	struct buf plain = BUF_INIT;
+	json_error_t jerr;
+	json_t *j = NULL, *auths, *entry = NULL, *v;
+	const char *key, *b64, *colon, *dir;
+	struct stat st;
+	int ret = -1;
+
+	memset(auth_out, 0, sizeof(*auth_out));
+	if (config_path) {
+		buf_addstr(&path, config_path);
+	} else if ((dir = getenv("DOCKER_CONFIG")) && *dir) {
+		buf_addf(&path, "%s/config.json", dir);
+	} else if ((dir = getenv("HOME")) && *dir) {
+		buf_addf(&path, "%s/.docker/config.json", dir);
+	} else {
+		err_set(err, "docker: registry credentials: no HOME to find .docker/config.json in");
+		err->code = DOCKER_ENOTFOUND;
+		goto out;
+	}
+	if (stat(path.ptr, &st) < 0) {
+		err_errno(err, "docker: registry credentials: '%s'", path.ptr);
+		if (errno == ENOENT)
+			err->code = DOCKER_ENOTFOUND;
+		goto out;
+	}
+	if (st.st_size > (1 << 20)) {
+		err_set(err, "docker: registry credentials: '%s' is larger than 1 MiB",
+			path.ptr);
+		goto out;
+	}
+	j = json_load_file(path.ptr, 0, &jerr);
+	if (!j) {
+		err_set(err, "docker: registry credentials: '%s':%d: %s",
+			path.ptr, jerr.line, jerr.text);
+		goto out;
+	}
+	host_of(&want, server);
+	auths = json_object_get(j, "auths");
+	json_object_foreach(auths, key, v) {
+		buf_reset(&have);
+		host_of(&have, key);
+		if (!strcmp(have.ptr, want.ptr)) {
+			entry = v;
+			break;
+		}
+	}
+	if (!entry) {
+		if (jstr(j, "credsStore") || json_object_get(j, "credHelpers"))
+			err_set(err, "docker: registry credentials for '%s': '%s' uses a credential helper, which solum does not support",
+				server, path.ptr);
+		else
+			err_set(err, "docker: registry credentials: no entry for '%s' in '%s'",
+				server, path.ptr);
+		err->code = DOCKER_ENOTFOUND;
+		goto out;
+	}
+	if ((b64 = jstr(entry, "auth")) && *b64) {
+		if (base64_decode(&plain, b64) < 0 ||
+		    !(colon = memchr(plain.ptr, ':', plain.len))) {
+			err_set(err, "docker: registry credentials for '%s' in '%s': bad \"auth\" value",
+				server, path.ptr);
+			goto out;
+		}
+		auth_out->username = xstrndup(plain.ptr, (size_t)(colon - plain.ptr));
+		auth_out->password = xstrdup(colon + 1);
+	} else if (jstr(entry, "username") && jstr(entry, "password")) {
+		auth_out->username = xstrdup(jstr(entry, "username"));
+		auth_out->password = xstrdup(jstr(entry, "password"));
+	} else {
+		err_set(err, "docker: registry credentials for '%s' in '%s': no \"auth\"",
+			server, path.ptr);
+		goto out;
+	}
+	auth_out->serveraddress = xstrdup(want.ptr);
+	ret = 0;
+out:
+	if (plain.alloc)
+		explicit_bzero(plain.ptr, plain.alloc);
+	buf_release(&plain);
+	json_decref(j);
+	buf_release(&path);
+	buf_release(&want);
+	buf_release(&have);
+	return ret;
+}

@@ -1,0 +1,1210 @@
+/* nginx: the app front: one nginx master per home, a stable port per app */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "log.h"
+#include "nginx.h"
+#include "proc.h"
+
+/* Files we read back (app files, nginx output, the error log tail). */
+#define MAX_FILE (64 * 1024)
+/* Workers of one master we keep track of across a reload. */
+#define MAX_WORKERS 64
+/* Enough for the master's title to keep the -c path (see run_nginx). */
+#define NGINX_ENV_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct paths {
+	char *dir;	/* <home>/nginx, absolute */
+	char *prefix;	/* the same with a trailing slash, for -p */
+	char *conf;
+	char *apps;
+	char *pid;
+	char *log;
+	char *lock;
+	char *tmp;
+};
+
+static void paths_init(struct paths *p, const char *home)
+{
+	struct buf d = BUF_INIT;
+	char cwd[PATH_MAX];
+
+	if (home[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		buf_addf(&d, "%s/", cwd);
+	buf_addstr(&d, home);
+	while (d.len > 1 && d.ptr[d.len - 1] == '/')
+		buf_setlen(&d, d.len - 1);
+	buf_addstr(&d, "/nginx");
+	p->dir = buf_detach(&d);
+	p->prefix = xstrfmt("%s/", p->dir);
+	p->conf = xstrfmt("%s/nginx.conf", p->dir);
+	p->apps = xstrfmt("%s/apps", p->dir);
+	p->pid = xstrfmt("%s/nginx.pid", p->dir);
+	p->log = xstrfmt("%s/error.log", p->dir);
+	p->lock = xstrfmt("%s/lock", p->dir);
+	p->tmp = xstrfmt("%s/tmp", p->dir);
+}
+
+static void paths_release(struct paths *p)
+{
+	free(p->dir);
+	free(p->prefix);
+	free(p->conf);
+	free(p->apps);
+	free(p->pid);
+	free(p->log);
+	free(p->lock);
+	free(p->tmp);
+}
+
+/* ---- validation ---- */
+
+static int valid_app(const char *app)
+{
+	size_t i;
+
+	if (!app || !((app[0] >= 'a' && app[0] <= 'z') ||
+		      (app[0] >= '0' && app[0] <= '9')))
+		return 0;
+	for (i = 1; app[i]; i++) {
+		char c = app[i];
+
+		if (i > 62)
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* 4 or 6 for an address literal, 0 otherwise */
+static int ip_family(const char *host)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, host, a) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, host, a) == 1)
+		return 6;
+	return 0;
+}
+
+/* "HOST:PORT" as nginx and URLs want it: IPv6 in brackets */
+static void add_hostport(struct buf *b, const char *host, int port)
+{
+	if (ip_family(host) == 6)
+		buf_addf(b, "[%s]:%d", host, port);
+	else
+		buf_addf(b, "%s:%d", host, port);
+}
+
+/* ---- files ---- */
+
+/*
+ * Read a small file into `out`. Returns 1 if it was read, 0 if it does not
+ * exist, -1 on error.
+ */
+static int read_small(const char *path, struct buf *out, struct err *err)
+{
+	char chunk[4096];
+	ssize_t n;
+	int fd;
+
+	buf_reset(out);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return err_errno(err, "cannot open '%s'", path);
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err_errno(err, "cannot read '%s'", path);
+			close(fd);
+			return -1;
+		}
+		if (!n)
+			break;
+		if (out->len + (size_t)n > MAX_FILE) {
+			close(fd);
+			return err_set(err, "'%s' is larger than %d bytes",
+				       path, MAX_FILE);
+		}
+		buf_add(out, chunk, (size_t)n);
+	}
+	close(fd);
+	return 1;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Replace `path` with `text` atomically: a reader (nginx -t, a reload)
+ * sees the old file or the new one, never half of one. The temporary
+ * name does not end in ".conf", so the include of apps/ never sees it.
+ */
+static int write_atomic(const char *path, const char *text, struct err *err)
+{
+	char *tmp = xstrfmt("%s.tmp", path);
+	int fd, ret = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err_errno(err, "cannot create '%s'", tmp);
+		goto out;
+	}
+	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
+		err_errno(err, "cannot write '%s'", tmp);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		err_errno(err, "cannot write '%s'", tmp);
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		err_errno(err, "cannot rename '%s'", tmp);
+		unlink(tmp);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(tmp);
+	return ret;
+}
+
+/* Append up to `len` bytes of `fd` from offset `off` to `out`. */
+static void pread_into(int fd, off_t off, size_t len, struct buf *out)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	while (len) {
+		n = pread(fd, chunk, len < sizeof(chunk) ? len : sizeof(chunk),
+			  off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf_add(out, chunk, (size_t)n);
+		off += n;
+		len -= (size_t)n;
+	}
+}
+
+static int make_dir(const char *path, struct err *err)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return err_errno(err, "cannot create '%s'", path);
+	return 0;
+}
+
+static void main_conf(struct buf *b)
+{
+	buf_addstr(b,
+		"# nginx.conf: written by solum for this home's app front;\n"
+		"# solum rewrites it on every route change, edits are lost.\n"
+		"# Relative paths are under the -p prefix, <home>/nginx/.\n"
+		"worker_processes 1;\n"
+		"pid nginx.pid;\n"
+		"lock_file nginx.lock;\n"
+		"error_log error.log notice;\n"
+		"\n"
+		"events {\n"
+		"\tworker_connections 1024;\n"
+		"}\n"
+		"\n"
+		"http {\n"
+		"\taccess_log off;\n"
+		"\tserver_tokens off;\n"
+		"\t# nothing under /var/lib/nginx: every temp path is ours\n"
+		"\tclient_body_temp_path tmp/body;\n"
+		"\tproxy_temp_path tmp/proxy;\n"
+		"\tfastcgi_temp_path tmp/fastcgi;\n"
+		"\tuwsgi_temp_path tmp/uwsgi;\n"
+		"\tscgi_temp_path tmp/scgi;\n"
+		"\n"
+		"\tinclude apps/*.conf;\n"
+		"}\n");
+}
+
+/* The layout under <home>/nginx/, and nginx.conf as this solum writes it. */
+static int prepare(const struct paths *p, struct err *err)
+{
+	struct buf want = BUF_INIT, have = BUF_INIT;
+	int ret = -1, r;
+
+	if (make_dir(p->dir, err) < 0 || make_dir(p->apps, err) < 0 ||
+	    make_dir(p->tmp, err) < 0)
+		goto out;
+	main_conf(&want);
+	r = read_small(p->conf, &have, err);
+	if (r < 0)
+		goto out;
+	if ((!r || strcmp(have.ptr, want.ptr)) &&
+	    write_atomic(p->conf, want.ptr, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	buf_release(&want);
+	buf_release(&have);
+	return ret;
+}
+
+/* Take the home's nginx lock; the kernel drops it when we die. */
+static int take_lock(const struct paths *p, int *fd_out, struct err *err)
+{
+	struct timespec ts = { 0, 50 * 1000000L };
+	time_t end = time(NULL) + NGINX_LOCK_SECS;
+	int fd;
+
+	*fd_out = -1;
+	fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return err_errno(err, "cannot open '%s'", p->lock);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			err_errno(err, "cannot lock '%s'", p->lock);
+			close(fd);
+			return -1;
+		}
+		if (time(NULL) >= end) {
+			close(fd);
+			return err_set(err, "'%s' is still locked after %d s",
+				       p->lock, NGINX_LOCK_SECS);
+		}
+		nanosleep(&ts, NULL);
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+/* ---- processes ---- */
+
+/*
+ * The state and parent of a process from /proc/PID/stat: 0 if it exists
+ * and is not a zombie (our master is reparented to whatever reaps orphans
+ * here, which may leave it a zombie for a while), else -1.
+ */
+static int proc_stat(pid_t pid, pid_t *ppid_out)
+{
+	char path[64], line[512], state;
+	const char *rp;
+	ssize_t n;
+	int fd, ppid;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	line[n] = '\0';
+	rp = strrchr(line, ')');
+	if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
+		return -1;
+	if (state == 'Z' || state == 'X')
+		return -1;
+	if (ppid_out)
+		*ppid_out = (pid_t)ppid;
+	return 0;
+}
+
+/* The process title (/proc/PID/cmdline, NULs as spaces) into `dst`. */
+static int proc_title(pid_t pid, char *dst, size_t size)
+{
+	char path[64];
+	ssize_t n, i;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, dst, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	dst[n] = '\0';
+	for (i = 0; i < n; i++)
+		if (!dst[i])
+			dst[i] = ' ';
+	return 0;
+}
+
+static pid_t master_pid(const struct paths *p)
+{
+	struct buf b = BUF_INIT;
+	char title[4096], *end;
+	const char *hit;
+	long pid;
+	size_t n;
+
+	if (read_small(p->pid, &b, NULL) <= 0)
+		goto none;
+	errno = 0;
+	pid = strtol(b.ptr, &end, 10);
+	if (errno || end == b.ptr || pid <= 1 || pid > INT_MAX ||
+	    (*end && *end != '\n'))
+		goto none;
+	if (proc_stat((pid_t)pid, NULL) < 0 ||
+	    proc_title((pid_t)pid, title, sizeof(title)) < 0)
+		goto none;
+	/* "nginx: master process /usr/sbin/nginx -c <conf> -p ..." */
+	if (!starts_with(title, "nginx: master process ", NULL))
+		goto none;
+	n = strlen(p->conf);
+	for (hit = strstr(title, p->conf); hit; hit = strstr(hit + 1, p->conf))
+		if (hit > title && hit[-1] == ' ' &&
+		    (hit[n] == ' ' || !hit[n]))
+			break;
+	if (!hit)
+		goto none;
+	buf_release(&b);
+	return (pid_t)pid;
+none:
+	buf_release(&b);
+	return 0;
+}
+
+/* Worker states, for following a reload. */
+enum { W_GONE, W_ACTIVE, W_LEAVING };
+
+static int worker_state(pid_t master, pid_t pid)
+{
+	char title[256];
+	pid_t ppid;
+
+	if (proc_stat(pid, &ppid) < 0 || ppid != master ||
+	    proc_title(pid, title, sizeof(title)) < 0)
+		return W_GONE;
+	/* nginx sets this title before it closes its listening sockets, in
+	 * the same pass of its loop: from then on it accepts nothing */
+	if (strstr(title, "shutting down"))
+		return W_LEAVING;
+	return W_ACTIVE;
+}
+
+/* The master's worker processes that accept connections now. */
+static size_t active_workers(pid_t master, pid_t *pids, size_t max)
+{
+	DIR *d;
+	struct dirent *de;
+	size_t nr = 0;
+	char *end;
+	long pid;
+	pid_t ppid;
+
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while (nr < max && (de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		pid = strtol(de->d_name, &end, 10);
+		if (*end || pid <= 0 || pid > INT_MAX)
+			continue;
+		if (proc_stat((pid_t)pid, &ppid) < 0 || ppid != master)
+			continue;
+		if (worker_state(master, (pid_t)pid) == W_ACTIVE)
+			pids[nr++] = (pid_t)pid;
+	}
+	closedir(d);
+	return nr;
+}
+
+/* The first nginx in PATH, else /usr/sbin/nginx, into `dst`. */
+static void nginx_program(char *dst, size_t size)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	size_t len;
+
+	for (p = path; p && *p; p = colon ? colon + 1 : p + strlen(p)) {
+		colon = strchr(p, ':');
+		len = colon ? (size_t)(colon - p) : strlen(p);
+		if (!len || p[0] != '/')
+			continue;
+		if (xsnprintf(dst, size, "%.*s/nginx", (int)len, p) < 0)
+			continue;
+		if (!access(dst, X_OK))
+			return;
+	}
+	snprintf(dst, size, "/usr/sbin/nginx");
+}
+
+/*
+ * Pick nginx's own message out of its output: the first "[emerg]",
+ * "[alert]" or "[crit]" line, else the last line.
+ */
+static void nginx_message(const char *out, struct buf *msg)
+{
+	const char *line, *nl, *last = NULL;
+	size_t last_len = 0, len;
+
+	for (line = out; *line; line = nl ? nl + 1 : line + len) {
+		nl = strchr(line, '\n');
+		len = nl ? (size_t)(nl - line) : strlen(line);
+		if (!len)
+			continue;
+		if (memmem(line, len, "[emerg]", 7) ||
+		    memmem(line, len, "[alert]", 7) ||
+		    memmem(line, len, "[crit]", 6)) {
+			buf_add(msg, line, len);
+			return;
+		}
+		last = line;
+		last_len = len;
+	}
+	if (last)
+		buf_add(msg, last, last_len);
+}
+
+/*
+ * Run nginx with this home's configuration: `nginx -t -q` when `test`,
+ * else start the master (it daemonizes; its exit status says whether the
+ * configuration loaded and the ports were bound). Output is collected in
+ * a memory file rather than a pipe: the daemon inherits it, and a pipe
+ * would stay open as long as it runs.
+ *
+ * The environment holds only PATH. nginx writes its process title over
+ * argv and the environment behind it; PATH leaves room for the title to
+ * keep the -c path, which is how master_pid recognises our master.
+ */
+static int run_nginx(const struct paths *p, int test, struct err *err)
+{
+	struct proc cmd;
+	struct buf out = BUF_INIT, msg = BUF_INIT;
+	char how[64], prog[PATH_MAX];
+	int fd, status, ret = -1;
+	off_t size;
+
+	fd = memfd_create("solum-nginx", MFD_CLOEXEC);
+	if (fd < 0)
+		return err_errno(err, "memfd_create");
+	nginx_program(prog, sizeof(prog));
+	proc_init(&cmd);
+	strvec_pushl(&cmd.args, prog, "-c", p->conf, "-p",
+		     p->prefix, "-e", p->log, NULL);
+	if (test)
+		strvec_pushl(&cmd.args, "-t", "-q", NULL);
+	strvec_push(&cmd.env, NGINX_ENV_PATH);
+	cmd.in = PROC_NULL;
+	cmd.out = fd;
+	cmd.err_to_out = 1;
+	if (proc_start(&cmd, err) < 0) {
+		proc_release(&cmd);
+		goto out;
+	}
+	if (proc_finish(&cmd, &status, err) < 0)
+		goto out;
+	if (WIFEXITED(status) && !WEXITSTATUS(status)) {
+		ret = 0;
+		goto out;
+	}
+	size = lseek(fd, 0, SEEK_END);
+	if (size > 0)
+		pread_into(fd, 0, size > MAX_FILE ? MAX_FILE : (size_t)size,
+			   &out);
+	nginx_message(out.ptr, &msg);
+	if (msg.len) {
+		err_set(err, "%s", msg.ptr);
+	} else {
+		proc_describe_status(status, how, sizeof(how));
+		err_set(err, "nginx failed (%s)", how);
+	}
+out:
+	close(fd);
+	buf_release(&out);
+	buf_release(&msg);
+	return ret;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) < 0 ? 0 : st.st_size;
+}
+
+/*
+ * An [emerg] the master logged after `since`: a reload it refused (a port
+ * it could not bind, ...). Written as nginx writes it on stderr,
+ * "nginx: [emerg] <message>". Returns 1 if there is one.
+ */
+static int log_emerg_since(const struct paths *p, off_t since,
+			   struct buf *msg)
+{
+	struct buf tail = BUF_INIT;
+	const char *hit, *text;
+	off_t size = file_size(p->log);
+	size_t len;
+	int fd, found = 0;
+
+	if (size <= since)
+		return 0;
+	if (size - since > MAX_FILE)
+		since = size - MAX_FILE;
+	fd = open(p->log, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	pread_into(fd, since, (size_t)(size - since), &tail);
+	close(fd);
+	hit = strstr(tail.ptr, " [emerg] ");
+	if (!hit)
+		goto out;
+	/* "2024/01/02 03:04:05 [emerg] 123#123: bind() to ..." */
+	text = hit + 9;
+	len = strcspn(text, "\n");
+	hit = memmem(text, len, ": ", 2);
+	if (hit && hit < text + 24) {
+		len -= (size_t)(hit + 2 - text);
+		text = hit + 2;
+	}
+	buf_addstr(msg, "nginx: [emerg] ");
+	buf_add(msg, text, len);
+	found = 1;
+out:
+	buf_release(&tail);
+	return found;
+}
+
+/* ---- confirming a route ---- */
+
+struct probe {
+	char release[32];
+};
+
+static size_t probe_header(char *data, size_t size, size_t nmemb, void *pp)
+{
+	struct probe *pr = pp;
+	size_t len = size * nmemb, n;
+	static const char name[] = "X-Solum-Release:";
+	const char *v, *end;
+
+	if (len >= 5 && !memcmp(data, "HTTP/", 5))
+		pr->release[0] = '\0';
+	if (len > sizeof(name) - 1 &&
+	    !strncasecmp(data, name, sizeof(name) - 1)) {
+		v = data + sizeof(name) - 1;
+		end = data + len;
+		while (v < end && (*v == ' ' || *v == '\t'))
+			v++;
+		while (end > v && isspace((unsigned char)end[-1]))
+			end--;
+		n = (size_t)(end - v);
+		if (n >= sizeof(pr->release))
+			n = sizeof(pr->release) - 1;
+		memcpy(pr->release, v, n);
+		pr->release[n] = '\0';
+	}
+	return len;
+}
+
+/* The body is not needed: stop at its first byte. */
+static size_t probe_body(char *data, size_t size, size_t nmemb, void *pp)
+{
+	return 0;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_code;
+
+static void curl_init(void)
+{
+	curl_init_code = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/*
+ * One GET of `url` on a new connection, never through a proxy. Returns the
+ * HTTP status with the X-Solum-Release value in `pr`, or -1 with the
+ * reason in `why`.
+ */
+static long probe(const char *url, long timeout_ms, struct probe *pr,
+		  struct buf *why)
+{
+	CURL *c;
+	CURLcode rc;
+	long status = 0;
+
+	pr->release[0] = '\0';
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_code != CURLE_OK) {
+		buf_addstr(why, curl_easy_strerror(curl_init_code));
+		return -1;
+	}
+	c = curl_easy_init();
+	if (!c) {
+		buf_addstr(why, "cannot create a libcurl handle");
+		return -1;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(c, CURLOPT_PROXY, "");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 timeout_ms < 1000 ? timeout_ms : 1000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "solum");
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, probe_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, pr);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, probe_body);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if ((rc == CURLE_OK || rc == CURLE_WRITE_ERROR) && status > 0) {
+		curl_easy_cleanup(c);
+		return status;
+	}
+	buf_addstr(why, curl_easy_strerror(rc));
+	curl_easy_cleanup(c);
+	return -1;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000L +
+	       (now.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Reload `master` gracefully (SIGHUP) and wait until it has taken the new
+ * configuration, that is until every worker that accepted connections
+ * before no longer does (nginx starts the new workers first), or until
+ * it has refused it: an [emerg] in the error log, after which the log
+ * stays quiet for a second (a port it cannot bind is retried five times,
+ * 500 ms apart, before nginx gives up). The deadline is
+ * NGINX_CONFIRM_SECS from `t0`. The workers of before are left in
+ * `old`/`*nr_old` for the caller to wait on.
+ */
+static int reload(const struct paths *p, pid_t master,
+		  const struct timespec *t0, pid_t *old, size_t *nr_old,
+		  struct err *err)
+{
+	struct buf msg = BUF_INIT;
+	off_t since = file_size(p->log), size, last_size = since;
+	long changed_at = ms_since(t0);
+	size_t i, left;
+	int ret = -1;
+
+	*nr_old = active_workers(master, old, MAX_WORKERS);
+	if (kill(master, SIGHUP) < 0)
+		return err_errno(err, "signal master %d", (int)master);
+	for (;;) {
+		for (i = 0, left = 0; i < *nr_old; i++)
+			if (worker_state(master, old[i]) == W_ACTIVE)
+				left++;
+		if (!left) {
+			ret = 0;
+			break;
+		}
+		size = file_size(p->log);
+		if (size != last_size) {
+			last_size = size;
+			changed_at = ms_since(t0);
+		}
+		if (!msg.len)
+			log_emerg_since(p, since, &msg);
+		if (msg.len && ms_since(t0) - changed_at >= 1000) {
+			err_set(err, "%s", msg.ptr);
+			break;
+		}
+		if (master_pid(p) != master) {
+			err_set(err, "the nginx master exited; see '%s'",
+				p->log);
+			break;
+		}
+		if (ms_since(t0) >= NGINX_CONFIRM_SECS * 1000L) {
+			if (msg.len)
+				err_set(err, "%s", msg.ptr);
+			else
+				err_set(err, "%zu old nginx worker(s) still accept connections after %d s",
+					left, NGINX_CONFIRM_SECS);
+			break;
+		}
+		sleep_ms(10);
+	}
+	buf_release(&msg);
+	return ret;
+}
+
+/* What a change must be seen to do before it counts as applied. */
+struct change {
+	const char *app;
+	const char *bind;	/* local_bind */
+	int listen_port;	/* 0: nothing to probe (unroute) */
+	int release;
+};
+
+/*
+ * Start the master, or reload it, and confirm the change (see nginx.h):
+ * the old workers no longer accept, and the route answers with the
+ * release. `*loaded_out` says whether nginx took the new configuration,
+ * so that on failure the caller knows whether to reload the old one.
+ */
+static int apply(const struct paths *p, const struct change *ch,
+		 int *loaded_out, struct err *err)
+{
+	pid_t master, old[MAX_WORKERS];
+	size_t nr_old = 0, i, left;
+	struct timespec t0;
+	struct buf url = BUF_INIT, why = BUF_INIT;
+	struct probe pr;
+	char want[32], last[160] = "";
+	const char *host;
+	int ret = -1;
+	long ms, status;
+
+	*loaded_out = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	snprintf(want, sizeof(want), "%d", ch->release);
+	host = ch->bind;
+	if (!strcmp(host, "0.0.0.0"))
+		host = "127.0.0.1";
+	else if (!strcmp(host, "::"))
+		host = "::1";
+	buf_addstr(&url, "http://");
+	add_hostport(&url, host, ch->listen_port);
+	buf_addch(&url, '/');
+
+	master = master_pid(p);
+	if (!master) {
+		if (!ch->listen_port) {
+			ret = 0;
+			goto out;
+		}
+		unlink(p->pid);
+		if (run_nginx(p, 0, err) < 0) {
+			err_wrap(err, "start for app '%s'", ch->app);
+			goto out;
+		}
+		*loaded_out = 1;
+		/* the daemon writes the pid file just after its parent exits */
+		while (!(master = master_pid(p)) && ms_since(&t0) < 5000)
+			sleep_ms(20);
+		if (!master) {
+			err_set(err, "start for app '%s': no nginx master in '%s'",
+				ch->app, p->pid);
+			goto out;
+		}
+		log_debug("nginx: started master %d", (int)master);
+	} else {
+		if (reload(p, master, &t0, old, &nr_old, err) < 0) {
+			err_wrap(err, "reload for app '%s'", ch->app);
+			goto out;
+		}
+		*loaded_out = 1;
+		log_debug("nginx: reloaded for app '%s' in %ld ms", ch->app,
+			  ms_since(&t0));
+	}
+
+	/* a new connection is answered with the new release */
+	while (ch->listen_port) {
+		ms = NGINX_CONFIRM_SECS * 1000L - ms_since(&t0);
+		if (ms <= 0) {
+			err_set(err, "confirm route for app '%s': no answer with X-Solum-Release %s from %s within %d s (%s)",
+				ch->app, want, url.ptr, NGINX_CONFIRM_SECS,
+				last[0] ? last : "no attempt");
+			goto out;
+		}
+		buf_reset(&why);
+		status = probe(url.ptr, ms < 250 ? 250 : ms, &pr, &why);
+		if (status > 0 && !strcmp(pr.release, want))
+			break;
+		if (status > 0)
+			snprintf(last, sizeof(last),
+				 "last: HTTP %ld, X-Solum-Release %s", status,
+				 pr.release[0] ? pr.release : "missing");
+		else
+			snprintf(last, sizeof(last), "last: %s", why.ptr);
+		sleep_ms(20);
+	}
+	log_debug("nginx: app '%s' confirmed in %ld ms", ch->app,
+		  ms_since(&t0));
+
+	/* let the old workers finish their requests; not an error if slow */
+	for (;;) {
+		for (i = 0, left = 0; i < nr_old; i++)
+			if (worker_state(master, old[i]) != W_GONE)
+				left++;
+		if (!left)
+			break;
+		if (ms_since(&t0) >= (NGINX_CONFIRM_SECS + NGINX_DRAIN_SECS) *
+				     1000L) {
+			log_info("nginx: %zu old worker(s) still finishing requests",
+				 left);
+			break;
+		}
+		sleep_ms(20);
+	}
+	log_debug("nginx: old workers done after %ld ms", ms_since(&t0));
+	ret = 0;
+out:
+	buf_release(&url);
+	buf_release(&why);
+	return ret;
+}
+
+/* After a failed change was put back: have nginx load what is on disk. */
+static void revert(const struct paths *p)
+{
+	struct err err = ERR_INIT;
+	struct timespec t0;
+	pid_t master = master_pid(p), old[MAX_WORKERS];
+	size_t nr_old;
+
+	if (!master)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (reload(p, master, &t0, old, &nr_old, &err) < 0)
+		log_warnx("nginx: reload after a failed change: %s", err.msg);
+}
+
+/* ---- routes ---- */
+
+static char *app_file(const struct paths *p, const char *app)
+{
+	return xstrfmt("%s/%s.conf", p->apps, app);
+}
+
+/*
+ * The app already routed on `port`, other than `app` (owned), or NULL.
+ * Each app file starts with "# solum: app APP listen PORT ...".
+ */
+static char *port_owner(const struct paths *p, const char *app, int port)
+{
+	DIR *d;
+	struct dirent *de;
+	struct buf b = BUF_INIT;
+	char *path, name[64], *owner = NULL;
+	size_t len;
+	int other;
+
+	d = opendir(p->apps);
+	if (!d)
+		return NULL;
+	while (!owner && (de = readdir(d))) {
+		len = strlen(de->d_name);
+		if (len < 6 || strcmp(de->d_name + len - 5, ".conf"))
+			continue;
+		path = xstrfmt("%s/%s", p->apps, de->d_name);
+		if (read_small(path, &b, NULL) > 0 &&
+		    sscanf(b.ptr, "# solum: app %63s listen %d", name,
+			   &other) == 2 &&
+		    other == port && strcmp(name, app))
+			owner = xstrdup(name);
+		free(path);
+	}
+	closedir(d);
+	buf_release(&b);
+	return owner;
+}
+
+static void app_conf(struct buf *b, const char *app, const char *bind,
+		     int listen_port, const char *backend_host,
+		     int backend_port, int release)
+{
+	buf_addf(b, "# solum: app %s listen %d backend ", app, listen_port);
+	add_hostport(b, backend_host, backend_port);
+	buf_addf(b, " release %d\n", release);
+	buf_addstr(b, "# written by solum; edits are lost on the next deploy\n"
+		   "server {\n\tlisten ");
+	add_hostport(b, bind, listen_port);
+	buf_addstr(b, ";\n"
+		   "\tlocation / {\n"
+		   "\t\tproxy_pass http://");
+	add_hostport(b, backend_host, backend_port);
+	buf_addstr(b, ";\n"
+		   "\t\tproxy_http_version 1.1;\n"
+		   "\t\tproxy_set_header Host $host;\n"
+		   "\t\tproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+		   "\t\tproxy_set_header X-Forwarded-Proto $scheme;\n"
+		   "\t\tproxy_set_header X-Forwarded-Port $server_port;\n"
+		   "\t\tproxy_set_header Connection \"\";\n"
+		   "\t\t# the release header is ours alone\n"
+		   "\t\tproxy_hide_header X-Solum-Release;\n"
+		   "\t}\n");
+	/* `always`: on errors and 502s too, which the confirmation relies on */
+	buf_addf(b, "\tadd_header X-Solum-Release %d always;\n}\n", release);
+}
+
+/* Put back what the app file held before (`had` 0: there was none). */
+static void restore(const char *path, int had, const struct buf *old)
+{
+	struct err ignored = ERR_INIT;
+
+	if (had) {
+		if (write_atomic(path, old->ptr, &ignored) < 0)
+			log_warnx("nginx: %s", ignored.msg);
+	} else if (unlink(path) < 0 && errno != ENOENT) {
+		log_warn("nginx: cannot remove '%s'", path);
+	}
+}
+
+int nginx_route(const struct config *cfg, const char *app, int listen_port,
+		const char *backend_host, int backend_port, int release,
+		struct err *err)
+{
+	struct paths p;
+	struct buf old = BUF_INIT, text = BUF_INIT;
+	struct change ch;
+	char *path = NULL, *owner = NULL;
+	const char *bind = cfg->local_bind ? cfg->local_bind : "127.0.0.1";
+	int lock = -1, had, loaded, ret = -1;
+
+	if (!valid_app(app))
+		return err_set(err, "nginx: route for app '%s': invalid app name (expected [a-z0-9][a-z0-9._-]{0,62})",
+			       app ? app : "");
+	if (listen_port < 1 || listen_port > 65535)
+		return err_set(err, "nginx: route for app '%s': listen port %d is not in 1..65535",
+			       app, listen_port);
+	if (backend_port < 1 || backend_port > 65535)
+		return err_set(err, "nginx: route for app '%s': backend port %d is not in 1..65535",
+			       app, backend_port);
+	if (!backend_host || (strcmp(backend_host, "localhost") &&
+			      !ip_family(backend_host)))
+		return err_set(err, "nginx: route for app '%s': backend host '%s' is not an IP address or localhost",
+			       app, backend_host ? backend_host : "");
+	if (!ip_family(bind))
+		return err_set(err, "nginx: route for app '%s': local.bind '%s' is not an IP address",
+			       app, bind);
+	if (release < 0)
+		return err_set(err, "nginx: route for app '%s': invalid release %d",
+			       app, release);
+	if (backend_port == listen_port &&
+	    (!strcmp(backend_host, bind) || !strcmp(backend_host, "localhost")))
+		return err_set(err, "nginx: route for app '%s': backend %s:%d is the app's own stable port",
+			       app, backend_host, backend_port);
+
+	paths_init(&p, cfg->home);
+	if (prepare(&p, err) < 0 || take_lock(&p, &lock, err) < 0) {
+		err_wrap(err, "nginx: route for app '%s'", app);
+		goto out;
+	}
+	owner = port_owner(&p, app, listen_port);
+	if (owner) {
+		err_set(err, "nginx: route for app '%s': port %d is already routed to app '%s'",
+			app, listen_port, owner);
+		goto out;
+	}
+	path = app_file(&p, app);
+	had = read_small(path, &old, err);
+	if (had < 0) {
+		err_wrap(err, "nginx: route for app '%s'", app);
+		goto out;
+	}
+	app_conf(&text, app, bind, listen_port, backend_host, backend_port,
+		 release);
+	if (write_atomic(path, text.ptr, err) < 0) {
+		err_wrap(err, "nginx: route for app '%s'", app);
+		goto out;
+	}
+	if (run_nginx(&p, 1, err) < 0) {
+		restore(path, had, &old);
+		err_wrap(err, "nginx: reload for app '%s'", app);
+		goto out;
+	}
+	ch.app = app;
+	ch.bind = bind;
+	ch.listen_port = listen_port;
+	ch.release = release;
+	if (apply(&p, &ch, &loaded, err) < 0) {
+		/* a refused reload left the old configuration running */
+		restore(path, had, &old);
+		if (loaded)
+			revert(&p);
+		err_wrap(err, "nginx");
+		goto out;
+	}
+	ret = 0;
+out:
+	if (lock >= 0)
+		close(lock);
+	paths_release(&p);
+	buf_release(&old);
+	buf_release(&text);
+	free(path);
+	free(owner);
+	return ret;
+}
+
+int nginx_unroute(const struct config *cfg, const char *app, struct err *err)
+{
+	struct paths p;
+	struct buf old = BUF_INIT;
+	struct change ch;
+	char *path = NULL;
+	int lock = -1, had, loaded, ret = -1;
+
+	if (!valid_app(app))
+		return err_set(err, "nginx: unroute app '%s': invalid app name",
+			       app ? app : "");
+	paths_init(&p, cfg->home);
+	if (prepare(&p, err) < 0 || take_lock(&p, &lock, err) < 0) {
+		err_wrap(err, "nginx: unroute app '%s'", app);
+		goto out;
+	}
+	path = app_file(&p, app);
+	had = read_small(path, &old, err);
+	if (had < 0) {
+		err_wrap(err, "nginx: unroute app '%s'", app);
+		goto out;
+	}
+	if (!had) {
+		ret = 0;
+		goto out;
+	}
+	if (unlink(path) < 0) {
+		err_errno(err, "nginx: unroute app '%s': cannot remove '%s'",
+			  app, path);
+		goto out;
+	}
+	if (!master_pid(&p)) {
+		ret = 0;
+		goto out;
+	}
+	if (run_nginx(&p, 1, err) < 0) {
+		restore(path, had, &old);
+		err_wrap(err, "nginx: reload for app '%s'", app);
+		goto out;
+	}
+	memset(&ch, 0, sizeof(ch));
+	ch.app = app;
+	ch.bind = "127.0.0.1";
+	if (apply(&p, &ch, &loaded, err) < 0) {
+		restore(path, had, &old);
+		if (loaded)
+			revert(&p);
+		err_wrap(err, "nginx");
+		goto out;
+	}
+	ret = 0;
+out:
+	if (lock >= 0)
+		close(lock);
+	paths_release(&p);
+	buf_release(&old);
+	free(path);
+	return ret;
+}
+
+/* Wait up to `ms` for `pid` to be gone. 1 if it is. */
+static int wait_gone(pid_t pid, long ms)
+{
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (proc_stat(pid, NULL) == 0) {
+		if (ms_since(&t0) >= ms)
+			return 0;
+		sleep_ms(20);
+	}
+	return 1;
+}
+
+int nginx_stop(const struct config *cfg, struct err *err)
+{
+	struct paths p;
+	int lock = -1, ret = -1;
+	pid_t master;
+
+	paths_init(&p, cfg->home);
+	if (access(p.dir, F_OK) < 0) {
+		ret = 0;
+		goto out;
+	}
+	if (take_lock(&p, &lock, err) < 0) {
+		err_wrap(err, "nginx: stop");
+		goto out;
+	}
+	master = master_pid(&p);
+	if (!master) {
+		ret = 0;
+		goto out;
+	}
+	if (kill(master, SIGQUIT) < 0 && errno != ESRCH) {
+		err_errno(err, "nginx: stop: signal master %d", (int)master);
+		goto out;
+	}
+	if (!wait_gone(master, NGINX_STOP_SECS * 1000L)) {
+		log_warnx("nginx: master %d still finishing requests after %d s, stopping it now",
+			  (int)master, NGINX_STOP_SECS);
+		kill(master, SIGTERM);
+		if (!wait_gone(master, 5000)) {
+			err_set(err, "nginx: stop: master %d did not exit",
+				(int)master);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	if (lock >= 0)
+		close(lock);
+	paths_release(&p);
+	return ret;
+}
+
+int nginx_running(const struct config *cfg, pid_t *pid_out)
+{
+	struct paths p;
+	pid_t pid;
+
+	paths_init(&p, cfg->home);
+	pid = master_pid(&p);
+	paths_release(&p);
+	if (pid_out)
+		*pid_out = pid;
+	return pid ? 1 : 0;
+}

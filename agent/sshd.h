@@ -1,0 +1,45 @@
+/* sshd: the SSH front (libssh server; git and admin commands only) */
+#ifndef SOLUM_SSHD_H
+#define SOLUM_SSHD_H
+
+#include "config.h"
+#include "err.h"
+
+/*
+ * Create the host keys <home>/ssh/host_ed25519_key and
+ * <home>/ssh/host_rsa_key (3072 bits), mode 0600, each with its ".pub"
+ * next to it, when they are missing; <home>/ssh is created (0700) if
+ * needed. Existing keys are left alone, so this is idempotent. A key is
+ * written to a temporary file and renamed into place, so a crash leaves
+ * no half-written key.
+ */
+int sshd_hostkeys_ensure(const char *home, struct err *err);
+
+/*
+ * Serve SSH on `listen` ("ADDR:PORT", "[ADDR6]:PORT"; NULL means
+ * cfg->sshd_listen; port 0 picks a free port, which is logged) until
+ * SIGTERM or SIGINT. `cfg->home` is the home; `self` is the absolute path
+ * of the solum binary, run for the admin verbs as
+ * `<self> --home <home> VERB ARGS...` with SOLUM_REMOTE=1 and
+ * SOLUM_USER=<user> in its environment.
+ *
+ * Process model (OpenSSH's): this process accepts and forks one process
+ * per connection, which does the key exchange, authentication and the one
+ * command, and opens the store itself. Connections beyond
+ * cfg->sshd_max_sessions, or beyond cfg->sshd_max_startups not yet
+ * authenticated, are closed at once; a connection not authenticated within
+ * cfg->sshd_login_grace_time seconds is closed; one without traffic for
+ * cfg->sshd_idle_timeout seconds ends.
+ *
+ * On SIGTERM/SIGINT the listening socket is closed, unauthenticated and
+ * idle connections are closed, commands that are running (a push) finish,
+ * and sshd_run returns 0 once every connection has ended. It returns -1
+ * with err set only when it cannot start (address, host keys).
+ *
+ * Operator logs go through log.h. Installs its own handlers for SIGTERM,
+ * SIGINT, SIGCHLD and ignores SIGPIPE and SIGHUP for as long as it runs.
+ */
+int sshd_run(const struct config *cfg, const char *self, const char *listen,
+	     struct err *err);
+
+#endif
