@@ -653,6 +653,8 @@ static int app_show(int argc, char **argv, struct ctx *ctx)
 static int app_delete(int argc, char **argv, struct ctx *ctx)
 {
 	struct err err = ERR_INIT;
+	struct store_app a;
+	int rc;
 
 	if (argc != 2 || argv[1][0] == '-')
 		return usage_error("solum app delete APP");
@@ -660,6 +662,18 @@ static int app_delete(int argc, char **argv, struct ctx *ctx)
 		return cli_error(&err);
 	if (require_role(ctx, NULL, ROLE_ADMIN))
 		return 1;
+	rc = store_app_get(ctx->store, argv[1], &a, &err);
+	if (rc < 0)
+		return cli_error(&err);
+	if (rc == 1)
+		return cli_errorf("app '%s' not found", argv[1]);
+	/* a deployed app is taken off the engine first; a failure stops here */
+	if (a.public_port && deploy_destroy(ctx, argv[1], stdout, &err) < 0) {
+		store_app_release(&a);
+		err_wrap(&err, "app '%s' is still running; fix this and delete again", argv[1]);
+		return cli_error(&err);
+	}
+	store_app_release(&a);
 	if (store_app_delete(ctx->store, argv[1], &err) < 0)
 		return cli_error(&err);
 	printf("deleted app '%s' (its repository is kept)\n", argv[1]);

@@ -391,6 +391,59 @@ static char *image_name(const struct run *r)
 	return xstrfmt("solum/%s:v%d", r->app->name, r->rel.number);
 }
 
+static void registry_auth(const struct config *cfg, struct docker_auth *auth,
+			  struct docker_auth *stored, int *have_stored)
+{
+	struct err e = ERR_INIT;
+
+	*have_stored = 0;
+	memset(auth, 0, sizeof(*auth));
+	if (!cfg->registry)
+		return;
+	if (cfg->registry_username) {
+		auth->username = cfg->registry_username;
+		auth->password = cfg->registry_password ? cfg->registry_password : "";
+		auth->serveraddress = cfg->registry;
+	} else if (docker_registry_auth_from_config(NULL, cfg->registry,
+						    stored, &e) == 0) {
+		*auth = *stored;
+		*have_stored = 1;
+	}
+}
+
+/*
+ * The engine lost a release's image (pruned): get it back from the
+ * registry by the digest that was pushed.
+ */
+static int pull_release(struct run *r, const struct store_release *prev,
+			struct err *err)
+{
+	struct docker_auth auth, stored;
+	struct docker_out dout = { relay_line, relay_tick, &r->out };
+	char *name = NULL, *tag = NULL, *ref = NULL;
+	int have_stored, ret = -1;
+
+	if (!prev->image || !prev->digest || !r->ctx->cfg.registry)
+		return err_set(err, "the image of v%d (%s) is no longer in the Docker engine and was never pushed to a registry",
+			       prev->number, prev->image_id);
+	docker_split_ref(prev->image, &name, &tag);
+	ref = xstrfmt("%s@%s", name, prev->digest);
+	outf(&r->out, "-----> Pulling the image of v%d from %s", prev->number, ref);
+	registry_auth(&r->ctx->cfg, &auth, &stored, &have_stored);
+	if (docker_pull(r->docker, ref, auth.username ? &auth : NULL, &dout,
+			err) < 0 ||
+	    docker_image_tag(r->docker, ref, prev->image, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	if (have_stored)
+		docker_auth_release(&stored);
+	free(name);
+	free(tag);
+	free(ref);
+	return ret;
+}
+
 /*
  * Reuse the image of an earlier release built from the same tree when the
  * engine still has it. 1 if reused, 0 if a build is needed, -1 on error.
@@ -426,15 +479,16 @@ static int try_reuse(struct run *r, struct err *err)
 			store_release_release(&prev);
 			return -1;
 		}
-		if (source > 0) {
-			err_set(err, "the image of v%d (%s) is no longer in the Docker engine",
-				source, prev.image_id);
+		if (source > 0 && pull_release(r, &prev, err) < 0) {
 			store_release_release(&prev);
 			return -1;
 		}
+		if (source > 0)
+			goto reuse;
 		store_release_release(&prev);
 		return 0;
 	}
+reuse:
 	if (source > 0)
 		outf(&r->out, "-----> Rolling back %s to v%d (%.7s): reusing its image",
 		     r->app->name, source, r->rel.commit);
@@ -523,9 +577,8 @@ out:
 static int step_push(struct run *r, struct err *err)
 {
 	const struct config *cfg = &r->ctx->cfg;
-	struct docker_auth auth = { 0 }, stored = { 0 };
+	struct docker_auth auth, stored;
 	struct docker_out dout = { relay_line, relay_tick, &r->out };
-	struct err e2 = ERR_INIT;
 	char *ref = image_name(r), *digest = NULL;
 	int have_stored = 0, ret = -1;
 
@@ -539,15 +592,7 @@ static int step_push(struct run *r, struct err *err)
 		ret = 0;
 		goto out;
 	}
-	if (cfg->registry_username) {
-		auth.username = cfg->registry_username;
-		auth.password = cfg->registry_password ? cfg->registry_password : "";
-		auth.serveraddress = cfg->registry;
-	} else if (docker_registry_auth_from_config(NULL, cfg->registry,
-						    &stored, &e2) == 0) {
-		auth = stored;
-		have_stored = 1;
-	}
+	registry_auth(cfg, &auth, &stored, &have_stored);
 	outf(&r->out, "-----> Pushing %s", ref);
 	if (docker_push(r->docker, ref, auth.username ? &auth : NULL,
 			&dout, &digest, err) < 0)
@@ -794,6 +839,7 @@ static int step_run(struct run *r, struct err *err)
 	copts.labels = (const char *const *)labels.v;
 	copts.network = "host";
 	copts.restart = "unless-stopped";
+	copts.init = 1;
 	if (docker_container_create(r->docker, &copts, &id, err) < 0)
 		goto out;
 	r->new_container = xstrdup(name);
@@ -830,6 +876,65 @@ out:
 	free(lock_path);
 	free(name);
 	free(id);
+	return ret;
+}
+
+/*
+ * Keep the engine's copies of the images of the newest keep_releases
+ * releases; drop the names of older ones (the registry keeps them, and a
+ * rollback pulls them back). An image another name still uses stays.
+ */
+struct prune_state {
+	struct run *r;
+	int seen;
+};
+
+static int prune_one(const struct store_release *rel, void *payload)
+{
+	struct prune_state *ps = payload;
+	struct err e = ERR_INIT;
+
+	if (!rel->image)
+		return 0;
+	if (++ps->seen <= ps->r->ctx->cfg.keep_releases)
+		return 0;
+	if (docker_image_remove(ps->r->docker, rel->image, 0, &e) == 0)
+		log_debug("pruned image %s", rel->image);
+	return 0;
+}
+
+static void prune_images(struct run *r)
+{
+	struct prune_state ps = { r, 0 };
+	struct err e = ERR_INIT;
+
+	store_release_list(r->ctx->store, r->app->name, 0, prune_one, &ps, &e);
+}
+
+int deploy_destroy(struct ctx *ctx, const char *app, FILE *out,
+		   struct err *err)
+{
+	struct docker *d = NULL;
+	struct docker_container *list = NULL;
+	char *label = xstrfmt("solum.app=%s", app);
+	size_t nr = 0, i;
+	int ret = -1;
+
+	if (nginx_unroute(&ctx->cfg, app, err) < 0)
+		goto out;
+	if (docker_open(ctx->cfg.docker_host, &d, err) < 0 ||
+	    docker_container_list(d, label, 1, &list, &nr, err) < 0)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		if (docker_container_remove(d, list[i].id, 1, err) < 0)
+			goto out;
+		fprintf(out, "removed container %s\n", list[i].name);
+	}
+	ret = 0;
+out:
+	docker_container_list_free(list, nr);
+	docker_free(d);
+	free(label);
 	return ret;
 }
 
@@ -957,6 +1062,7 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 		goto fail;
 	outf(&r.out, "-----> %s v%d is running at %s (%.1fs)", app->name, number,
 	     r.rel.url, (double)(now_ms() - t0) / 1000.0);
+	prune_images(&r);
 	ret = 0;
 	goto done;
 fail:

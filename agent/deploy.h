@@ -49,6 +49,13 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 int deploy_spawn_detached(struct ctx *ctx, const char *app, int number,
 			  struct err *err);
 
+/*
+ * Take a deleted app off the local engine: its route in the front and its
+ * containers. Each one removed is reported on `out`.
+ */
+int deploy_destroy(struct ctx *ctx, const char *app, FILE *out,
+		   struct err *err);
+
 /* "<home>/logs/<app>/v<N>.log"; owned. */
 char *deploy_log_path(const char *home, const char *app, int number);
 

@@ -953,6 +953,8 @@ int docker_container_create(struct docker *d,
 				      opts->restart ? opts->restart : "no"));
 	if (opts->memory > 0)
 		json_object_set_new(host, "Memory", json_integer(opts->memory));
+	if (opts->init)
+		json_object_set_new(host, "Init", json_true());
 	json_object_set_new(body, "HostConfig", host);
 
 	buf_addstr(&path, API "/containers/create");

@@ -169,6 +169,11 @@ struct docker_container_opts {
 	int host_port;			/* 0: the engine picks one */
 	const char *restart;		/* "no" (NULL), "always", "unless-stopped", "on-failure" */
 	long memory;			/* bytes, 0: no limit */
+	/*
+	 * Run the engine's init (tini) as PID 1, so the app gets SIGTERM with
+	 * its default action on stop even when it installs no handler.
+	 */
+	int init;
 };
 
 /* Create a container; `*id_out` is its id (owned). */

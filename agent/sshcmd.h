@@ -23,17 +23,24 @@ void sshcmd_init(struct sshcmd *c);
 void sshcmd_release(struct sshcmd *c);
 
 /*
- * Parse `s` (not necessarily NUL-terminated: `len` bytes). Git commands are
- * accepted as `git-receive-pack ARG`, `git receive-pack ARG` (same for
- * upload-pack) where ARG is one argument, optionally in single quotes,
- * naming `REPO.git`, `REPO`, `/REPO.git` or `/REPO`; REPO must pass
- * name_valid(). `~`, `..`, a leading `-`, quotes inside, control
- * characters, NUL bytes and anything outside [A-Za-z0-9._/-] are refused.
- * Admin commands are words separated by single spaces whose first word is
- * an admin verb (app, key, grant, revoke, deploy, releases, rollback, logs,
- * cancel, help); words are limited to printable ASCII without quotes,
- * backslashes or shell metacharacters. On refusal err holds one line meant
- * for the client.
+ * Parse `s` (not necessarily NUL-terminated: `len` bytes, at most
+ * SSHCMD_MAX). Git commands are accepted as `git-receive-pack ARG`,
+ * `git receive-pack ARG` (same for upload-pack) where ARG is one argument,
+ * optionally in single quotes, naming `REPO.git`, `REPO`, `/REPO.git` or
+ * `/REPO`; REPO must pass name_valid(). `~`, `..`, a leading `-`, quotes
+ * inside, a second argument and anything outside [A-Za-z0-9._/-] are
+ * refused. Admin commands are words separated by spaces (leading,
+ * trailing and repeated spaces are ignored), at most 64, whose first word
+ * is an admin verb (app, key, grant, revoke, deploy, releases, rollback,
+ * logs, cancel, help); quotes, backslashes and the shell's `$`, backtick,
+ * `;`, `&`, `|`, `<`, `>` are refused even though no shell ever sees them.
+ * Control characters, NUL bytes and non-ASCII bytes are refused anywhere.
+ *
+ * On success `out` holds the command (any previous content is released
+ * first). On refusal it is left empty and err holds one line meant for the
+ * client: "unknown command 'bash'", "invalid repository name '../etc'",
+ * "command too long (more than 4096 bytes)", ...; untrusted text in it is
+ * escaped and cut short (name_quote()).
  */
 int sshcmd_parse(const char *s, size_t len, struct sshcmd *out,
 		 struct err *err);

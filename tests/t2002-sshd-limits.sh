@@ -113,6 +113,47 @@ test_expect_success 'kill -9 of one connection leaves the server serving' '
 	test_cmp work/one.t after-kill/one.t
 '
 
+test_expect_success 'a command killed by a signal ends with exit-signal' '
+	n=$(log_count "alice: run git-upload-pack .r2.") &&
+	{ sleep 10 | solum_ssh alice "git-upload-pack '\''r2'\''" >/dev/null 2>&1 \
+		& } &&
+	client=$! &&
+	test_wait_for 10 log_has_more "alice: run git-upload-pack .r2." "$n" &&
+	gitpid=$(grep "alice: run git-upload-pack .r2." sshd.log | tail -n 1 |
+		sed -n "s/.*(pid \([0-9]*\)).*/\1/p") &&
+	kill -TERM "$gitpid" &&
+	test_expect_code 255 wait "$client" &&
+	test_grep "git-upload-pack .r2.: killed by signal 15" sshd.log
+'
+
+test_expect_success 'a client that hangs up does not stop the push' '
+	cat >"$SOLUM_HOME/repos/r4.git/hooks/post-receive" <<-EOF &&
+	#!/bin/sh
+	cat >/dev/null
+	echo started >"$TRASH_DIRECTORY/hook-started"
+	sleep 2
+	echo "still talking to nobody"
+	echo done >"$TRASH_DIRECTORY/hook-finished"
+	EOF
+	cat >ssh-wrapper <<-EOF &&
+	#!/bin/sh
+	echo \$\$ >"$TRASH_DIRECTORY/ssh.pid"
+	exec ssh -i "$TRASH_DIRECTORY/keys/alice" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "\$@"
+	EOF
+	chmod +x ssh-wrapper &&
+	test_commit work hangup &&
+	{ GIT_SSH_COMMAND="$TRASH_DIRECTORY/ssh-wrapper" timeout 60 \
+		git -C work push "$(solum_url r4)" master >hangup.out 2>&1 & } &&
+	push=$! &&
+	test_wait_for 20 test -f hook-started &&
+	kill -9 "$(cat ssh.pid)" &&
+	test_must_fail wait "$push" &&
+	test_wait_for 20 test -f hook-finished &&
+	test "$(bare r4 rev-parse master)" = "$(git -C work rev-parse master)" &&
+	test_wait_for 10 grep "git-receive-pack .r4.: exit status 0 (client gone)" sshd.log &&
+	test_grep "client went away; git-receive-pack .r4. continues" sshd.log
+'
+
 test_expect_success 'SIGTERM lets a running push finish, then exits 0' '
 	printf "#!/bin/sh\ncat >/dev/null\nsleep 3\necho slow hook done\n" \
 		>"$SOLUM_HOME/repos/r3.git/hooks/post-receive" &&

@@ -129,4 +129,26 @@ test_expect_success DOCKER,REGISTRY 'push -o deploy=async returns at once; logs 
 	test_cmp expect got
 '
 
+test_expect_success DOCKER,REGISTRY 'old images are pruned; a rollback pulls them back from the registry' '
+	sed -i "s/^deploy:$/deploy:\n  keep_releases: 2/" "$SOLUM_HOME/solum.yaml" &&
+	make_app web five &&
+	push web &&
+	docker_cli image ls --format "{{.Repository}}:{{.Tag}}" >images &&
+	test_grep -v "/web:v1$" images &&
+	solum rollback web 1 >out &&
+	test_grep "Pulling the image of v1" out &&
+	curl -fsS "$(cat url)version.txt" >got &&
+	echo one >expect &&
+	test_cmp expect got
+'
+
+test_expect_success DOCKER,REGISTRY 'app delete takes the app off the engine' '
+	url=$(cat url) &&
+	solum app delete web >out &&
+	test_grep "removed container solum-web-v" out &&
+	test_must_fail curl -fsS "${url}version.txt" &&
+	docker_cli ps -a --format "{{.Names}}" >names &&
+	test_grep -v solum-web names
+'
+
 test_done
