@@ -80,7 +80,7 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libsolum.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
 
 check: all
-	SOLUM_BUILD=$(CURDIR)/build prove --exec '' --timer $(PROVE_FLAGS) \
+	SOLUM_BUILD=$(abspath $(B)) prove --exec '' --timer $(PROVE_FLAGS) \
 		$(UNIT_BIN) $(SHELL_TESTS)
 
 install: $(B)/solum
