@@ -257,6 +257,40 @@ static int git_fail(struct err *err, const char *what)
 		       e && e->message ? e->message : "libgit2 error");
 }
 
+/*
+ * Open an app's repository. In a pre-receive hook (gate mode) the pushed
+ * objects are still in git's quarantine directory, which git names in
+ * GIT_QUARANTINE_PATH: it is added as an alternate so they can be read.
+ */
+static int open_repo(const char *home, const char *name,
+		     git_repository **out, struct err *err)
+{
+	char *path = repo_path(home, name);
+	const char *q = getenv("GIT_QUARANTINE_PATH");
+	git_odb *odb = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (git_repository_open_bare(out, path) < 0) {
+		git_fail(err, "open repository");
+		err_wrap(err, "repository '%s'", name);
+		goto out;
+	}
+	if (q && *q && (git_repository_odb(&odb, *out) < 0 ||
+			git_odb_add_disk_alternate(odb, q) < 0)) {
+		git_fail(err, "read the pushed objects");
+		err_wrap(err, "repository '%s'", name);
+		git_repository_free(*out);
+		*out = NULL;
+		goto out;
+	}
+	ret = 0;
+out:
+	git_odb_free(odb);
+	free(path);
+	return ret;
+}
+
 static int resolve_rev(const char *home, const struct store_app *app,
 		       const char *rev, char commit_out[41], char tree_out[41],
 		       struct err *err)
@@ -264,14 +298,11 @@ static int resolve_rev(const char *home, const struct store_app *app,
 	git_repository *repo = NULL;
 	git_object *obj = NULL;
 	git_commit *commit = NULL;
-	char *path = repo_path(home, app->repo), *spec = NULL;
+	char *spec = NULL;
 	int ret = -1;
 
-	if (git_repository_open_bare(&repo, path) < 0) {
-		git_fail(err, "open repository");
-		err_wrap(err, "repository '%s'", app->repo);
+	if (open_repo(home, app->repo, &repo, err) < 0)
 		goto out;
-	}
 	spec = rev ? xstrdup(rev) : xstrfmt("refs/heads/%s", app->branch);
 	if (strlen(spec) > 256 || spec[0] == '-') {
 		err_set(err, "invalid revision '%.64s'", spec);
@@ -291,7 +322,6 @@ out:
 	git_object_free(obj);
 	git_repository_free(repo);
 	free(spec);
-	free(path);
 	return ret;
 }
 
@@ -509,7 +539,7 @@ static int step_build(struct run *r, struct err *err)
 	struct tarstream_opts topts = { 0 };
 	struct docker_build_opts bopts = { 0 };
 	struct docker_out dout = { relay_line, relay_tick, &r->out };
-	char *path = repo_path(r->ctx->home, r->app->repo), *tag = NULL;
+	char *tag = NULL;
 	char *label_app = NULL, *label_commit = NULL, *image_id = NULL;
 	const char *labels[3];
 	size_t files = 0;
@@ -525,10 +555,8 @@ static int step_build(struct run *r, struct err *err)
 		goto out;
 	}
 	outf(&r->out, "-----> Building %s (%s)", r->app->name, r->short_commit);
-	if (git_repository_open_bare(&repo, path) < 0) {
-		git_fail(err, "open repository");
+	if (open_repo(r->ctx->home, r->app->repo, &repo, err) < 0)
 		goto out;
-	}
 	topts.dockerfile = r->app->dockerfile;
 	topts.warn = tar_warn;
 	topts.payload = &r->out;
@@ -566,7 +594,6 @@ out:
 	r->rel.build_ms = (long)(now_ms() - r->out.step_ms);
 	tarstream_free(ts);
 	git_repository_free(repo);
-	free(path);
 	free(tag);
 	free(label_app);
 	free(label_commit);

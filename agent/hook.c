@@ -198,7 +198,9 @@ int hook_post_receive(struct ctx *ctx, FILE *in, FILE *out, struct err *err)
 		}
 		opts.rev = ups[i].new_oid;
 		opts.pusher = getenv("SOLUM_USER");
-		if (mode == MODE_SKIP) {
+		if (app.gate) {
+			/* deployed by pre-receive before the refs moved */
+		} else if (mode == MODE_SKIP) {
 			fprintf(out, "-----> %s (%s) stored; deploy skipped (-o deploy=skip); run 'solum deploy %s' later\n",
 				app.name, s, app.name);
 		} else if (mode == MODE_ASYNC) {
@@ -231,11 +233,56 @@ int hook_pre_receive(struct ctx *ctx, FILE *in, FILE *out, struct err *err)
 {
 	struct hook_update *ups = NULL;
 	char repo[64];
-	size_t nr = 0;
+	size_t nr = 0, i;
+	int failed = 0;
 
 	if (hook_repo_name(ctx->home, repo, sizeof(repo), err) < 0 ||
 	    read_updates(in, &ups, &nr, err) < 0)
 		return -1;
+	/*
+	 * Gate mode: the pipeline runs before the refs are updated, from the
+	 * objects in git's quarantine, and a failed deploy rejects the push.
+	 */
+	for (i = 0; i < nr; i++) {
+		struct deploy_opts opts = { 0 };
+		struct store_app app;
+		const char *branch;
+		int rc, number = 0;
+
+		if (!starts_with(ups[i].ref, "refs/heads/", &branch) ||
+		    !strcmp(ups[i].new_oid, zero_oid))
+			continue;
+		rc = store_app_for_branch(ctx->store, repo, branch, &app, err);
+		if (rc < 0) {
+			fprintf(out, " !     %s: %s\n", branch, err->msg);
+			free(ups);
+			return 1;
+		}
+		if (rc == 1)
+			continue;
+		if (app.gate) {
+			if (push_mode(out) == MODE_SKIP) {
+				fprintf(out, " !     %s deploys in gate mode: -o deploy=skip is not allowed\n",
+					app.name);
+				failed = 1;
+			} else {
+				opts.rev = ups[i].new_oid;
+				opts.pusher = getenv("SOLUM_USER");
+				opts.out = out;
+				fflush(out);
+				if (deploy_run(ctx, &app, &opts, &number, err) < 0) {
+					fprintf(out, " !     push of '%s' rejected: %s deploys in gate mode and the deploy failed\n",
+						branch, app.name);
+					failed = 1;
+				}
+				err_clear(err);
+			}
+		}
+		store_app_release(&app);
+		if (failed)
+			break;
+	}
+	fflush(out);
 	free(ups);
-	return 0;
+	return failed ? 1 : 0;
 }

@@ -1,0 +1,49 @@
+#!/bin/bash
+test_description='end to end: gate mode deploys from pre-receive and rejects failing pushes'
+. "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib-docker.sh"
+. "$TEST_DIRECTORY/lib-deploy.sh"
+
+test_docker_setup
+
+test_expect_success DOCKER 'setup: an app in gate mode, no registry' '
+	deploy_setup &&
+	solum app create web --gate --health /version.txt
+'
+
+test_expect_success DOCKER 'a good push deploys before the branch moves' '
+	make_app web one &&
+	push web &&
+	test_grep "web v1 is running at" push.out &&
+	test "$(git --git-dir="$SOLUM_HOME/repos/web.git" rev-parse master)" = "$(git -C web rev-parse HEAD)" &&
+	curl -fsS "$(app_url)version.txt" >got &&
+	echo one >expect &&
+	test_cmp expect got &&
+	app_url >url
+'
+
+test_expect_success DOCKER 'a push whose build fails is rejected and stores nothing' '
+	before=$(git --git-dir="$SOLUM_HOME/repos/web.git" rev-parse master) &&
+	echo "RUN exit 7" >>web/Dockerfile &&
+	git -C web commit -q -am broken &&
+	test_must_fail push web &&
+	test_grep "returned a non-zero code: 7" push.out &&
+	test_grep "push of .master. rejected: web deploys in gate mode" push.out &&
+	test_grep "pre-receive hook declined" push.out &&
+	test "$(git --git-dir="$SOLUM_HOME/repos/web.git" rev-parse master)" = "$before" &&
+	curl -fsS "$(cat url)version.txt" >got &&
+	echo one >expect &&
+	test_cmp expect got
+'
+
+test_expect_success DOCKER 'the fixed push goes through' '
+	git -C web revert --no-edit HEAD >/dev/null &&
+	echo two >web/www/version.txt &&
+	git -C web commit -q -am two &&
+	push web &&
+	curl -fsS "$(cat url)version.txt" >got &&
+	echo two >expect &&
+	test_cmp expect got
+'
+
+test_done
