@@ -1050,7 +1050,8 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 	if (store_release_fail_stale(ctx->store, app->name, number,
 				     "interrupted: its process ended", err) < 0)
 		goto fail;
-	if (store_release_newest_queued(ctx->store, app->name, &newest, err) < 0)
+	/* only the newest push is deployed: older ones that waited give way */
+	if (store_release_newer(ctx->store, app->name, number, &newest, err) < 0)
 		goto fail;
 	if (newest > number) {
 		outf(&r.out, "-----> %s v%d (%s) superseded by v%d, a newer push: not deployed",

@@ -1089,23 +1089,25 @@ out:
 	return ret;
 }
 
-int store_release_newest_queued(struct store *s, const char *app,
-				int *number_out, struct err *err)
+int store_release_newer(struct store *s, const char *app, int number,
+			int *newer_out, struct err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	*number_out = 0;
+	*newer_out = 0;
 	if (prep(s, "SELECT COALESCE(MAX(number), 0) FROM releases "
-		 "WHERE app = ? AND status = 'queued'", &st, err) < 0)
+		 "WHERE app = ? AND number > ? AND status != 'cancelled'", &st,
+		 err) < 0)
 		return -1;
 	bind_text(st, 1, app);
+	sqlite3_bind_int(st, 2, number);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		*number_out = sqlite3_column_int(st, 0);
+		*newer_out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
-		return db_error(s, err, "find queued releases");
+		return db_error(s, err, "find newer releases");
 	return 0;
 }
 

@@ -206,9 +206,12 @@ int store_release_find_build(struct store *s, const char *app,
 int store_release_list(struct store *s, const char *app, int limit,
 		       int (*cb)(const struct store_release *r, void *payload),
 		       void *payload, struct err *err);
-/* The highest number among queued releases of the app, or 0. */
-int store_release_newest_queued(struct store *s, const char *app,
-				int *number_out, struct err *err);
+/*
+ * The highest number above `number` among the app's releases that were not
+ * cancelled, or 0: a release that finds one has been superseded.
+ */
+int store_release_newer(struct store *s, const char *app, int number,
+			int *newer_out, struct err *err);
 /*
  * Mark the app's active releases other than `except` failed with `why`
  * (their process died; whoever holds the app's lock calls this).

@@ -49,6 +49,7 @@ slow_commit() {
 test_expect_success DOCKER,REGISTRY 'two pushes to one app are serialized' '
 	slow_commit slow1 &&
 	git clone -q web web2 &&
+	: >push.out &&
 	{ push web & } &&
 	first=$! &&
 	test_wait_for 20 grep -q "Building web" push.out &&
@@ -66,13 +67,47 @@ test_expect_success DOCKER,REGISTRY 'two pushes to one app are serialized' '
 	git -C web pull -q --ff-only "$PWD/web2" master
 '
 
+test_expect_success DOCKER,REGISTRY 'of several waiting pushes only the newest deploys' '
+	slow_commit slowA 5 &&
+	git clone -q web webB &&
+	echo B >webB/www/version.txt &&
+	git -C webB commit -q -am B &&
+	git clone -q webB webC &&
+	echo C >webC/www/version.txt &&
+	git -C webC commit -q -am C &&
+	: >push.out &&
+	{ push web & } &&
+	a=$! &&
+	test_wait_for 20 grep -q "Building web" push.out &&
+	: >pushB.out &&
+	{ as_user dev git -C webB push "$(solum_url web)" master >pushB.out 2>&1 & } &&
+	b=$! &&
+	test_wait_for 20 grep -q "Waiting for web" pushB.out &&
+	as_user dev git -C webC push "$(solum_url web)" master >pushC.out 2>&1 &&
+	wait $a && wait $b &&
+	test_grep "superseded by v[0-9]*, a newer push: not deployed" pushB.out &&
+	test_grep "is running at" pushC.out &&
+	solum releases web >list &&
+	head -n4 list >top &&
+	test_grep "^v[0-9]*  *succeeded .*" top &&
+	test_grep "^v[0-9]*  *superseded" top &&
+	url=$(solum app show web --json | sed -n "s/.*\"url\": \"\(.*\)\".*/\1/p") &&
+	curl -fsS "${url}version.txt" >got &&
+	echo C >expect &&
+	test_cmp expect got &&
+	git -C web pull -q --ff-only "$PWD/webC" master
+'
+
 test_expect_success DOCKER,REGISTRY 'a client that hangs up does not stop its deploy' '
 	slow_commit hangup 4 &&
+	: >push.out &&
 	{ GIT_SSH_COMMAND=$(ssh_command dev) setsid git -C web push solum master >push.out 2>&1 & } &&
 	echo $! >push.pid &&
 	test_wait_for 30 grep -q "Building web" push.out &&
 	kill -9 -- -$(cat push.pid) &&
 	n=$(solum releases web --json | sed -n "s/.*\"number\": \([0-9]*\),/\1/p" | head -n1) &&
+	solum releases web --json >json &&
+	test_grep "\"commit\": \"$(git -C web rev-parse HEAD)\"" json &&
 	solum logs web "$n" --follow >log &&
 	test_grep "web v$n is running at" log &&
 	solum releases web >list &&
@@ -83,6 +118,7 @@ test_expect_success DOCKER,REGISTRY 'solum cancel stops a running deploy; the ol
 	url=$(solum app show web --json | sed -n "s/.*\"url\": \"\(.*\)\".*/\1/p") &&
 	test -n "$url" &&
 	slow_commit cancelme 20 &&
+	: >push.out &&
 	{ push web & } &&
 	pusher=$! &&
 	test_wait_for 30 grep -q "sleep 20" push.out &&
