@@ -637,6 +637,20 @@ out:
 	return ret;
 }
 
+/* Bad registry credentials fail the release before the build, not after. */
+static int check_registry(struct run *r, struct err *err)
+{
+	struct docker_auth auth, stored;
+	int have_stored, ret = 0;
+
+	registry_auth(&r->ctx->cfg, &auth, &stored, &have_stored);
+	if (auth.username && docker_auth_check(r->docker, &auth, err) < 0)
+		ret = err_wrap(err, "registry");
+	if (have_stored)
+		docker_auth_release(&stored);
+	return ret;
+}
+
 /* 1 if nothing listens on addr:port now. */
 static int port_free(const char *addr, int port)
 {
@@ -1077,7 +1091,7 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 		err_wrap(err, "Docker engine");
 		goto fail;
 	}
-	if (step_build(&r, err) < 0)
+	if (check_registry(&r, err) < 0 || step_build(&r, err) < 0)
 		goto fail;
 	if (save(&r, "pushing", err) < 0 || step_push(&r, err) < 0)
 		goto fail;

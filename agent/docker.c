@@ -720,6 +720,38 @@ out:
 	return ret;
 }
 
+int docker_auth_check(struct docker *d, const struct docker_auth *auth,
+		      struct err *err)
+{
+	struct http_response res;
+	json_t *body;
+	int ret = -1;
+
+	http_response_init(&res);
+	body = json_pack("{s:s, s:s, s:s}", "username", auth->username,
+			 "password", auth->password ? auth->password : "",
+			 "serveraddress", auth->serveraddress);
+	if (!body) {
+		err_set(err, "docker: check credentials: invalid credentials");
+		goto out;
+	}
+	if (call_json(d, "POST", API "/auth", body, &res, err) < 0)
+		goto out;
+	if (res.status != 200) {
+		struct buf op = BUF_INIT;
+
+		buf_addf(&op, "log in to '%s' as '%s'", auth->serveraddress,
+			 auth->username);
+		api_error(&res, op.ptr, err);
+		buf_release(&op);
+		goto out;
+	}
+	ret = 0;
+out:
+	http_response_release(&res);
+	return ret;
+}
+
 /* What engines and registries say when credentials are missing or wrong. */
 static int is_auth_error(const char *msg)
 {

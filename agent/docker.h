@@ -127,6 +127,15 @@ int docker_push(struct docker *d, const char *ref,
 		char **digest_out, struct err *err);
 
 /*
+ * POST /auth: the engine logs in to auth->serveraddress with the
+ * credentials, as `docker login` does, so bad credentials or an
+ * unreachable registry show before anything is built. The password is
+ * sent in the body and never logged.
+ */
+int docker_auth_check(struct docker *d, const struct docker_auth *auth,
+		      struct err *err);
+
+/*
  * Pull `ref` from a registry, like a push. Used for images made
  * elsewhere; the pipeline builds its own.
  */
