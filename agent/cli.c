@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "deploy.h"
+#include "file.h"
 #include "hook.h"
 #include "name.h"
 #include "repo.h"
@@ -104,29 +105,6 @@ static void fmt_time(time_t t, char *dst, size_t size)
 
 static const char init_usage[] = "solum [--home DIR] init";
 
-static int mkdir_p(const char *path, mode_t mode, struct err *err)
-{
-	char *tmp = xstrdup(path), *p;
-	int ret = 0;
-
-	for (p = tmp + 1; ; p++) {
-		if (*p == '/' || !*p) {
-			char c = *p;
-
-			*p = '\0';
-			if (mkdir(tmp, mode) < 0 && errno != EEXIST) {
-				ret = err_errno(err, "cannot create '%s'", tmp);
-				break;
-			}
-			*p = c;
-			if (!c)
-				break;
-		}
-	}
-	free(tmp);
-	return ret;
-}
-
 int cmd_init(int argc, char **argv, struct ctx *ctx)
 {
 	struct err err = ERR_INIT;
@@ -146,7 +124,7 @@ int cmd_init(int argc, char **argv, struct ctx *ctx)
 	}
 	if (argc != 1)
 		return usage_error(init_usage);
-	if (mkdir_p(ctx->home, 0755, &err) < 0)
+	if (file_mkdir_p(ctx->home, 0755, &err) < 0)
 		return cli_error(&err);
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		free(path);

@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 
 #include "buf.h"
+#include "file.h"
 #include "log.h"
 #include "nginx.h"
 #include "proc.h"
@@ -159,59 +160,6 @@ static int read_small(const char *path, struct buf *out, struct err *err)
 	return 1;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Replace `path` with `text` atomically: a reader (nginx -t, a reload)
- * sees the old file or the new one, never half of one. The temporary
- * name does not end in ".conf", so the include of apps/ never sees it.
- */
-static int write_atomic(const char *path, const char *text, struct err *err)
-{
-	char *tmp = xstrfmt("%s.tmp", path);
-	int fd, ret = -1;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err_errno(err, "cannot create '%s'", tmp);
-		goto out;
-	}
-	if (write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
-		err_errno(err, "cannot write '%s'", tmp);
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		err_errno(err, "cannot write '%s'", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		err_errno(err, "cannot rename '%s'", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(tmp);
-	return ret;
-}
-
 /* Append up to `len` bytes of `fd` from offset `off` to `out`. */
 static void pread_into(int fd, off_t off, size_t len, struct buf *out)
 {
@@ -281,7 +229,7 @@ static int prepare(const struct paths *p, struct err *err)
 	if (r < 0)
 		goto out;
 	if ((!r || strcmp(have.ptr, want.ptr)) &&
-	    write_atomic(p->conf, want.ptr, err) < 0)
+	    file_write_atomic(p->conf, want.ptr, 0644, err) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -986,7 +934,7 @@ static void restore(const char *path, int had, const struct buf *old)
 	struct err ignored = ERR_INIT;
 
 	if (had) {
-		if (write_atomic(path, old->ptr, &ignored) < 0)
+		if (file_write_atomic(path, old->ptr, 0644, &ignored) < 0)
 			log_warnx("nginx: %s", ignored.msg);
 	} else if (unlink(path) < 0 && errno != ENOENT) {
 		log_warn("nginx: cannot remove '%s'", path);
@@ -1047,7 +995,7 @@ int nginx_route(const struct config *cfg, const char *app, int listen_port,
 	}
 	app_conf(&text, app, bind, listen_port, backend_host, backend_port,
 		 release);
-	if (write_atomic(path, text.ptr, err) < 0) {
+	if (file_write_atomic(path, text.ptr, 0644, err) < 0) {
 		err_wrap(err, "nginx: route for app '%s'", app);
 		goto out;
 	}

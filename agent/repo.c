@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "file.h"
 #include "hooktext.h"
 #include "repo.h"
 
@@ -48,47 +49,6 @@ static char *expand(const char *tmpl, const char *self, const char *home)
 	return buf_detach(&b);
 }
 
-static int write_file_atomic(const char *path, const char *text, mode_t mode,
-			     struct err *err)
-{
-	char *tmp = xstrfmt("%s.tmp%ld", path, (long)getpid());
-	size_t len = strlen(text), off = 0;
-	int fd, ret = -1;
-
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		err_errno(err, "cannot write '%s'", tmp);
-		goto out;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_errno(err, "cannot write '%s'", tmp);
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, mode) < 0 || close(fd) < 0) {
-		err_errno(err, "cannot write '%s'", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		err_errno(err, "cannot rename '%s'", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(tmp);
-	return ret;
-}
-
 int repo_install_hooks(const char *gitdir, const char *self, const char *home,
 		       struct err *err)
 {
@@ -109,7 +69,7 @@ int repo_install_hooks(const char *gitdir, const char *self, const char *home,
 		char *path = xstrfmt("%s/hooks/%s", gitdir, hooks[i].name);
 		char *text = expand(hooks[i].text, self, home);
 
-		ret = write_file_atomic(path, text, 0755, err);
+		ret = file_write_atomic(path, text, 0755, err);
 		free(path);
 		free(text);
 	}
