@@ -36,71 +36,33 @@ int authkeys_is_blank(const char *line)
 	return !*line || *line == '#';
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/*
- * Decode the start of a base64 text into dst (at most `size` bytes);
- * returns the number of bytes decoded, or -1 if the text is not base64.
- */
-static long b64_decode_prefix(const char *s, unsigned char *dst, size_t size)
-{
-	unsigned long acc = 0;
-	size_t out = 0, i, n = strlen(s), pad = 0;
-	int bits = 0, v;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad || (v = b64_value((unsigned char)s[i])) < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned long)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (out < size)
-				dst[out++] = (unsigned char)(acc >> bits);
-			acc &= (1UL << bits) - 1;
-		}
-	}
-	if (pad > 2 || (n % 4 && pad))
-		return -1;
-	return (long)out;
-}
-
 /* The key type named inside the blob must be the one the line gives. */
 static int check_embedded_type(const char *type, const char *blob,
 			       struct err *err)
 {
-	unsigned char head[4 + 64];
-	long n = b64_decode_prefix(blob, head, sizeof(head));
+	struct buf raw = BUF_INIT;
+	const unsigned char *head;
 	size_t tlen = strlen(type), len;
+	int ret = 0;
 
-	if (n < 0)
-		return err_set(err, "invalid key: the key data is not base64");
-	if (n < 4)
-		return err_set(err, "invalid key: the key data is too short");
+	/* the blob is bounded by the line (AUTHKEYS_LINE_MAX) */
+	if (buf_add_base64_decoded(&raw, blob, 1) < 0) {
+		ret = err_set(err, "invalid key: the key data is not base64");
+		goto out;
+	}
+	if (raw.len < 4) {
+		ret = err_set(err, "invalid key: the key data is too short");
+		goto out;
+	}
+	head = (const unsigned char *)raw.ptr;
 	len = ((size_t)head[0] << 24) | ((size_t)head[1] << 16) |
 	      ((size_t)head[2] << 8) | head[3];
-	if (len != tlen || (size_t)n < 4 + tlen ||
-	    memcmp(head + 4, type, tlen))
-		return err_set(err, "invalid key: the key data is not a '%s' key",
-			       type);
-	return 0;
+	if (len != tlen || raw.len < 4 + tlen || memcmp(head + 4, type, tlen))
+		ret = err_set(err, "invalid key: the key data is not a '%s' key",
+			      type);
+out:
+	buf_release(&raw);
+	return ret;
 }
 
 static int supported_type(const char *type, struct err *err)

@@ -197,3 +197,72 @@ char *buf_detach(struct buf *b)
 	buf_init(b);
 	return p;
 }
+
+static int b64_value(int c, int strict)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || (c == '-' && !strict))
+		return 62;
+	if (c == '/' || (c == '_' && !strict))
+		return 63;
+	return -1;
+}
+
+void buf_add_base64(struct buf *b, const void *data, size_t len, int url)
+{
+	const char *tab = url ?
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" :
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *in = data;
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		buf_addch(b, tab[in[i] >> 2]);
+		buf_addch(b, tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)]);
+		buf_addch(b, tab[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)]);
+		buf_addch(b, tab[in[i + 2] & 63]);
+	}
+	if (len - i == 1) {
+		buf_addch(b, tab[in[i] >> 2]);
+		buf_addch(b, tab[(in[i] & 3) << 4]);
+		buf_addstr(b, "==");
+	} else if (len - i == 2) {
+		buf_addch(b, tab[in[i] >> 2]);
+		buf_addch(b, tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)]);
+		buf_addch(b, tab[(in[i + 1] & 15) << 2]);
+		buf_addch(b, '=');
+	}
+}
+
+int buf_add_base64_decoded(struct buf *b, const char *in, int strict)
+{
+	unsigned long acc = 0;
+	size_t n = 0, pad = 0;
+	int bits = 0, v;
+
+	for (; *in; in++, n++) {
+		if (*in == '=') {
+			if (!strict)
+				break;
+			pad++;
+			continue;
+		}
+		if (pad || (v = b64_value((unsigned char)*in, strict)) < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned long)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf_addch(b, (int)((acc >> bits) & 0xff));
+			acc &= (1UL << bits) - 1;
+		}
+	}
+	if (strict && (pad > 2 || (pad && n % 4)))
+		return -1;
+	return 0;
+}

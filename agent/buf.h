@@ -33,6 +33,15 @@ void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 void buf_setlen(struct buf *b, size_t len);
 /* Drop trailing whitespace. */
 void buf_rtrim(struct buf *b);
+/* Append base64 of `data` (`url`: the URL-safe alphabet), padded. */
+void buf_add_base64(struct buf *b, const void *data, size_t len, int url);
+/*
+ * Append the bytes `in` encodes. `strict`: the standard alphabet only,
+ * padding only at the end and to a multiple of 4; else either alphabet,
+ * padding optional. -1 (with part of the bytes added) if `in` is not base64.
+ */
+int buf_add_base64_decoded(struct buf *b, const char *in, int strict);
+
 /* Hand the string to the caller (owned, free()), leaving `b` empty. */
 char *buf_detach(struct buf *b);
 

@@ -223,69 +223,6 @@ static void add_json_param(struct buf *q, const char *name, json_t *obj)
 	free(text);
 }
 
-/* ---- base64 ---- */
-
-static void base64_encode(struct buf *out, const unsigned char *in, size_t len,
-			  int url)
-{
-	const char *tab = url ?
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" :
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t i;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		buf_addch(out, tab[in[i] >> 2]);
-		buf_addch(out, tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)]);
-		buf_addch(out, tab[((in[i + 1] & 15) << 2) | (in[i + 2] >> 6)]);
-		buf_addch(out, tab[in[i + 2] & 63]);
-	}
-	if (len - i == 1) {
-		buf_addch(out, tab[in[i] >> 2]);
-		buf_addch(out, tab[(in[i] & 3) << 4]);
-		buf_addstr(out, "==");
-	} else if (len - i == 2) {
-		buf_addch(out, tab[in[i] >> 2]);
-		buf_addch(out, tab[((in[i] & 3) << 4) | (in[i + 1] >> 4)]);
-		buf_addch(out, tab[(in[i + 1] & 15) << 2]);
-		buf_addch(out, '=');
-	}
-}
-
-static int b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* Standard or URL alphabet, padding optional. */
-static int base64_decode(struct buf *out, const char *in)
-{
-	unsigned acc = 0;
-	int bits = 0, v;
-
-	for (; *in && *in != '='; in++) {
-		v = b64val((unsigned char)*in);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf_addch(out, (int)((acc >> bits) & 0xff));
-		}
-	}
-	return 0;
-}
-
 /* "X-Registry-Auth: <base64url of the JSON>"; owned, wipe after use. */
 static char *auth_header(const struct docker_auth *auth)
 {
@@ -307,7 +244,7 @@ static char *auth_header(const struct docker_auth *auth)
 	if (!text)
 		BUG("cannot encode registry credentials");
 	buf_addstr(&h, "X-Registry-Auth: ");
-	base64_encode(&h, (unsigned char *)text, strlen(text), 1);
+	buf_add_base64(&h, (unsigned char *)text, strlen(text), 1);
 	explicit_bzero(text, strlen(text));
 	free(text);
 	return buf_detach(&h);
@@ -1383,7 +1320,7 @@ int docker_registry_auth_from_config(const char *config_path,
 		goto out;
 	}
 	if ((b64 = jstr(entry, "auth")) && *b64) {
-		if (base64_decode(&plain, b64) < 0 ||
+		if (buf_add_base64_decoded(&plain, b64, 0) < 0 ||
 		    !(colon = memchr(plain.ptr, ':', plain.len))) {
 			err_set(err, "docker: registry credentials for '%s' in '%s': bad \"auth\" value",
 				server, path.ptr);
