@@ -84,6 +84,10 @@ static int read_updates(FILE *in, struct hook_update **ups_out,
 	ssize_t n;
 
 	while ((n = getline(&line, &lcap, in)) >= 0) {
+		if (n > 40 + 1 + 40 + 1 + 255 + 1) {
+			err_set(err, "hook: ref update line longer than git writes");
+			goto fail;
+		}
 		if (n && line[n - 1] == '\n')
 			line[--n] = '\0';
 		if (nr >= HOOK_MAX_UPDATES) {
