@@ -436,6 +436,34 @@ out:
 	return ret;
 }
 
+struct gate_scan {
+	const char *skip;	/* the app being changed: its new value counts */
+	int gate;
+};
+
+static int scan_gate(const struct store_app *a, void *payload)
+{
+	struct gate_scan *g = payload;
+
+	if (strcmp(a->name, g->skip) && a->gate)
+		g->gate = 1;
+	return 0;
+}
+
+/*
+ * Create or refresh the repository of `a`; it gets the pre-receive hook
+ * when any of its apps deploys in gate mode.
+ */
+static int app_repo(struct ctx *ctx, const struct store_app *a,
+		    struct err *err)
+{
+	struct gate_scan g = { a->name, a->gate };
+
+	if (store_app_list(ctx->store, a->repo, scan_gate, &g, err) < 0)
+		return -1;
+	return repo_create(ctx->home, a->repo, ctx->self, g.gate, err);
+}
+
 static int app_create(int argc, char **argv, struct ctx *ctx)
 {
 	struct err err = ERR_INIT;
@@ -466,7 +494,7 @@ static int app_create(int argc, char **argv, struct ctx *ctx)
 		a.branch = xstrdup("master");
 	if (require_role(ctx, NULL, ROLE_ADMIN))
 		goto out;
-	if (repo_create(ctx->home, a.repo, ctx->self, &err) < 0 ||
+	if (app_repo(ctx, &a, &err) < 0 ||
 	    store_app_create(ctx->store, &a, &err) < 0)
 		goto fail;
 	printf("created app '%s': branch '%s' of repository '%s' deploys it\n",
@@ -514,7 +542,7 @@ static int app_set(int argc, char **argv, struct ctx *ctx)
 	/* moving an app to another repo needs admin there too */
 	if (require_role(ctx, a.repo, ROLE_ADMIN))
 		goto out;
-	if (repo_create(ctx->home, a.repo, ctx->self, &err) < 0 ||
+	if (app_repo(ctx, &a, &err) < 0 ||
 	    store_app_update(ctx->store, &a, &err) < 0)
 		goto fail;
 	printf("updated app '%s'\n", a.name);

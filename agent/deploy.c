@@ -271,6 +271,8 @@ static int open_repo(const char *home, const char *name,
 	int ret = -1;
 
 	*out = NULL;
+	if (repo_git_init(err) < 0)
+		goto out;
 	if (git_repository_open_bare(out, path) < 0) {
 		git_fail(err, "open repository");
 		err_wrap(err, "repository '%s'", name);

@@ -1,6 +1,5 @@
 /* main: option parsing and subcommand dispatch */
 #include <errno.h>
-#include <git2.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "log.h"
-#include "tarstream.h"
+#include "repo.h"
 
 #define CMD_STORE 1	/* needs the home's state database */
 
@@ -72,11 +71,6 @@ int main(int argc, char **argv)
 	int i, ret = 1;
 
 	memset(&ctx, 0, sizeof(ctx));
-	git_libgit2_init();
-	if (tarstream_setup_libgit2(&err) < 0) {
-		ret = cli_error(&err);
-		goto out;
-	}
 	config_init(&ctx.cfg);
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--home")) {
@@ -151,6 +145,6 @@ out:
 	free(dbpath);
 	free(abshome);
 	free((char *)ctx.self);
-	git_libgit2_shutdown();
+	repo_git_shutdown();
 	return ret;
 }

@@ -12,6 +12,26 @@
 #include "file.h"
 #include "hooktext.h"
 #include "repo.h"
+#include "tarstream.h"
+
+static int git_ready;
+
+int repo_git_init(struct err *err)
+{
+	if (git_ready)
+		return 0;
+	if (git_libgit2_init() < 0)
+		return err_set(err, "cannot initialise libgit2");
+	git_ready = 1;
+	return tarstream_setup_libgit2(err);
+}
+
+void repo_git_shutdown(void)
+{
+	if (git_ready)
+		git_libgit2_shutdown();
+	git_ready = 0;
+}
 
 char *repo_path(const char *home, const char *name)
 {
@@ -50,13 +70,14 @@ static char *expand(const char *tmpl, const char *self, const char *home)
 }
 
 int repo_install_hooks(const char *gitdir, const char *self, const char *home,
-		       struct err *err)
+		       int gate, struct err *err)
 {
 	static const struct {
 		const char *name, *text;
+		int gate_only;
 	} hooks[] = {
-		{ "post-receive", hook_post_receive },
-		{ "pre-receive", hook_pre_receive },
+		{ "post-receive", hook_post_receive, 0 },
+		{ "pre-receive", hook_pre_receive, 1 },
 	};
 	size_t i;
 	int ret = 0;
@@ -69,7 +90,13 @@ int repo_install_hooks(const char *gitdir, const char *self, const char *home,
 		char *path = xstrfmt("%s/hooks/%s", gitdir, hooks[i].name);
 		char *text = expand(hooks[i].text, self, home);
 
-		ret = file_write_atomic(path, text, 0755, err);
+		/* a hook costs a process per push: gate mode alone needs this one */
+		if (hooks[i].gate_only && !gate) {
+			if (unlink(path) < 0 && errno != ENOENT)
+				ret = err_errno(err, "cannot remove '%s'", path);
+		} else {
+			ret = file_write_atomic(path, text, 0755, err);
+		}
 		free(path);
 		free(text);
 	}
@@ -77,7 +104,7 @@ int repo_install_hooks(const char *gitdir, const char *self, const char *home,
 }
 
 int repo_create(const char *home, const char *name, const char *self,
-		struct err *err)
+		int gate, struct err *err)
 {
 	git_repository_init_options opts;
 	git_repository *repo = NULL;
@@ -87,6 +114,8 @@ int repo_create(const char *home, const char *name, const char *self,
 
 	git_repository_init_options_init(&opts,
 					 GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	if (repo_git_init(err) < 0)
+		goto out;
 	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH |
 		     GIT_REPOSITORY_INIT_NO_REINIT;
 	opts.initial_head = "master";
@@ -113,7 +142,7 @@ int repo_create(const char *home, const char *name, const char *self,
 		err_errno(err, "cannot create '%s'", hooks);
 		goto out;
 	}
-	ret = repo_install_hooks(path, self, home, err);
+	ret = repo_install_hooks(path, self, home, gate, err);
 out:
 	git_config_free(cfg);
 	git_repository_free(repo);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -1395,6 +1396,8 @@ static void accept_one(struct server *srv, int fd, const char *peer)
 		return;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	/* libssh writes each packet on its own: no Nagle delay between them */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (pipe2(sp, O_CLOEXEC) < 0) {
 		log_warn("refused connection from %s: pipe", peer);
 		close(fd);

@@ -12,8 +12,15 @@ test_expect_success 'setup' '
 
 test_expect_success 'the hooks run solum with the home' '
 	test_grep "hook post-receive" "$SOLUM_HOME/repos/web.git/hooks/post-receive" &&
-	test_grep "hook pre-receive" "$SOLUM_HOME/repos/web.git/hooks/pre-receive" &&
+	test_path_is_missing "$SOLUM_HOME/repos/web.git/hooks/pre-receive" &&
 	test_grep -- "--home .$SOLUM_HOME." "$SOLUM_HOME/repos/web.git/hooks/post-receive"
+'
+
+test_expect_success 'gate mode installs the pre-receive hook, and only it' '
+	solum app set web --gate &&
+	test_grep "hook pre-receive" "$SOLUM_HOME/repos/web.git/hooks/pre-receive" &&
+	solum app set web --no-gate &&
+	test_path_is_missing "$SOLUM_HOME/repos/web.git/hooks/pre-receive"
 '
 
 test_expect_success 'an unmapped branch is stored, not deployed' '
