@@ -33,6 +33,8 @@
 #define MAX_REQUESTS 64		/* channel opens and requests per connection */
 #define GIT_PROTOCOL_MAX 64
 #define IO_CHUNK 32768
+#define IN_HIGH (2u << 20)	/* client data libssh may hold for a slow git */
+#define IN_LOW (512u << 10)
 #define CLOSE_WAIT_SECS 5	/* for the client's close after exit-status */
 #define KILL_AFTER_SECS 5	/* a closed connection that lingers is killed */
 
@@ -251,6 +253,7 @@ struct conn {
 	char inbuf[IO_CHUNK];	/* client data pulled from libssh, unwritten */
 	size_t in_off, in_len;
 	size_t in_unconsumed;	/* data libssh still holds for us */
+	int paused;		/* the session is out of the event: see sync_fds */
 };
 
 static volatile sig_atomic_t child_authed;
@@ -957,6 +960,25 @@ static void sync_fds(struct conn *c)
 	int open_win = c->channel && ssh_channel_window_size(c->channel) > 0;
 	int in_done;
 
+	/*
+	 * libssh 0.10 reopens the receive window whenever it runs low, without
+	 * counting what it still holds for us, so a client that sends faster
+	 * than git reads would make that backlog grow without bound. Past
+	 * IN_HIGH we stop reading the socket (the session leaves the event)
+	 * until git has taken the backlog below IN_LOW. The socket is read
+	 * again at once when our own output window is shut, since the window
+	 * adjustment we then wait for arrives on it.
+	 */
+	if (!c->paused && c->in_unconsumed >= IN_HIGH && open_win &&
+	    c->in.fd >= 0 && !c->in.eof) {
+		if (ssh_event_remove_session(c->event, c->session) == SSH_OK)
+			c->paused = 1;
+	} else if (c->paused && (c->in_unconsumed < IN_LOW || !open_win ||
+				 c->in.fd < 0 || c->in.eof)) {
+		if (ssh_event_add_session(c->event, c->session) == SSH_OK)
+			c->paused = 0;
+	}
+
 	sync_one(c, &c->out, !c->out.eof && open_win ? POLLIN : 0,
 		 on_stdout_ready);
 	sync_one(c, &c->err, !c->err.eof && open_win ? POLLIN : 0,
@@ -1192,7 +1214,7 @@ out:
 	if (c->session)
 		hang_up(c);
 	if (c->event) {
-		if (c->session)
+		if (c->session && !c->paused)
 			ssh_event_remove_session(c->event, c->session);
 		ssh_event_free(c->event);
 	}

@@ -11,6 +11,7 @@ static const struct {
 } tools[] = {
 	{ "tarstream", tool_tarstream, "tarstream REPO REV [--dockerfile PATH] [--no-ignore]: write the build context tar to stdout" },
 	{ "dockerignore", tool_dockerignore, "dockerignore FILE PATH...: print 'send' or 'skip' for each path" },
+	{ "tarstream-build", tool_tarstream_build, "tarstream-build REPO REV HOST TAG [--no-cache] [--no-ignore]: stream a tree into a Docker build in one process" },
 	{ "docker", tool_docker, "docker SUBCOMMAND ...: drive the Docker Engine client" },
 	{ "jsonstream", tool_jsonstream, "jsonstream [--max N]: split stdin into JSON messages, one per output line" },
 	{ "nginx", tool_nginx, "nginx HOME route|unroute|stop ...: drive the app front" },

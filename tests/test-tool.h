@@ -10,5 +10,6 @@ int tool_jsonstream(int argc, char **argv);	/* tests/tool-docker.c */
 int tool_nginx(int argc, char **argv);		/* tests/tool-nginx.c */
 int tool_sshcmd(int argc, char **argv);		/* tests/tool-sshd.c */
 int tool_authkey(int argc, char **argv);	/* tests/tool-sshd.c */
+int tool_tarstream_build(int argc, char **argv);	/* tests/tool-bench.c */
 
 #endif
