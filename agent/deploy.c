@@ -137,8 +137,10 @@ static int wait_ms(struct out *o, long ms, struct err *err)
 {
 	long long end = now_ms() + ms;
 
-	while (now_ms() < end) {
-		struct timespec ts = { 0, 100 * 1000000L };
+	long long left;
+
+	while ((left = end - now_ms()) > 0) {
+		struct timespec ts = { 0, (left < 100 ? left : 100) * 1000000L };
 
 		if (relay_tick(o, err) < 0)
 			return -1;
@@ -789,7 +791,8 @@ static int health_check(struct run *r, const char *id, struct err *err)
 					r->app->health_path, cfg->health_timeout);
 			break;
 		}
-		if (wait_ms(&r->out, 250, err) < 0)
+		/* most apps answer within a few hundred ms: poll fast at first */
+		if (wait_ms(&r->out, n < 3 ? 50L << n : 250, err) < 0)
 			break;
 	}
 out:
