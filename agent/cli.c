@@ -1046,6 +1046,20 @@ static int parse_release(const char *s)
 	return (int)n;
 }
 
+/* Run a deploy with its output on stdout; the exit status. */
+static int run_deploy(struct ctx *ctx, const struct store_app *app,
+		      struct deploy_opts *opts)
+{
+	struct err err = ERR_INIT;
+	int number = 0;
+
+	opts->out = stdout;
+	if (deploy_run(ctx, app, opts, &number, &err) == 0)
+		return 0;
+	fprintf(stderr, "solum: %s\n", err.msg);
+	return 1;
+}
+
 static const char deploy_usage[] = "solum deploy APP [REV] [--async]";
 
 int cmd_deploy(int argc, char **argv, struct ctx *ctx)
@@ -1096,11 +1110,8 @@ int cmd_deploy(int argc, char **argv, struct ctx *ctx)
 		store_app_release(&app);
 		return 0;
 	}
-	opts.out = stdout;
-	ret = deploy_run(ctx, &app, &opts, &number, &err) < 0 ? 1 : 0;
+	ret = run_deploy(ctx, &app, &opts);
 	store_app_release(&app);
-	if (ret)
-		fprintf(stderr, "solum: %s\n", err.msg);
 	return ret;
 }
 
@@ -1319,7 +1330,7 @@ int cmd_rollback(int argc, char **argv, struct ctx *ctx)
 	struct store_app app;
 	struct store_release cur;
 	struct rollback_find rf = { NULL, 0 };
-	int number = 0, rc, ret;
+	int rc, ret;
 
 	if (wants_help(argc, argv)) {
 		printf("usage: %s\n\nRedeploy the image of an earlier release, without a build (default:\n"
@@ -1355,11 +1366,8 @@ int cmd_rollback(int argc, char **argv, struct ctx *ctx)
 	}
 	opts.rollback_of = rf.target;
 	opts.pusher = ctx->remote_user ? ctx->remote_user : getenv("SOLUM_USER");
-	opts.out = stdout;
-	ret = deploy_run(ctx, &app, &opts, &number, &err) < 0 ? 1 : 0;
+	ret = run_deploy(ctx, &app, &opts);
 	store_app_release(&app);
-	if (ret)
-		fprintf(stderr, "solum: %s\n", err.msg);
 	return ret;
 }
 

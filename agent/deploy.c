@@ -1010,13 +1010,6 @@ static void restore_signals(struct sigaction *old_term, struct sigaction *old_in
 	sigaction(SIGHUP, old_hup, NULL);
 }
 
-static const char *hint_for(const char *status)
-{
-	if (!strcmp(status, "cancelled"))
-		return "cancelled";
-	return "failed";
-}
-
 int deploy_run(struct ctx *ctx, const struct store_app *app,
 	       const struct deploy_opts *opts, int *number_out,
 	       struct err *err)
@@ -1129,7 +1122,7 @@ fail:
 		store_release_update(ctx->store, &r.rel, &e3);
 	}
 	outf(&r.out, " !     %s v%d %s: %s", app->name, number,
-	     r.rel.status ? hint_for(r.rel.status) : "failed", err->msg);
+	     r.rel.status ? r.rel.status : "failed", err->msg);
 	if (prev_ok)
 		outf(&r.out, " !     %s v%d is still serving; fix the problem and push again (log: solum logs %s %d)",
 		     app->name, prev_ok, app->name, number);
