@@ -44,6 +44,9 @@ TOOL_OBJ = $(TOOL_SRC:tests/%.c=$(B)/tests/%.o)
 
 all: $(B)/solum $(B)/test-tool $(UNIT_BIN)
 
+# libFuzzer targets (make fuzz) and their corpora replayed by make check
+include tests/fuzz/fuzz.mk
+
 $(B)/gen/hooktext.h: hooks/post-receive hooks/pre-receive Makefile
 	@mkdir -p $(@D)
 	{ for f in post-receive pre-receive; do \
@@ -79,9 +82,9 @@ $(B)/test-tool: $(B)/tests/test-tool.o $(TOOL_OBJ) $(B)/libsolum.a
 $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libsolum.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LIBS)
 
-check: all
+check: all $(FUZZ_REPLAY)
 	SOLUM_BUILD=$(abspath $(B)) prove --exec '' --timer $(PROVE_FLAGS) \
-		$(UNIT_BIN) $(SHELL_TESTS)
+		$(UNIT_BIN) $(FUZZ_REPLAY) $(SHELL_TESTS)
 
 install: $(B)/solum
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/hooks \

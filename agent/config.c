@@ -170,7 +170,8 @@ static int set_value(struct config *c, const struct key *k, const char *v,
 
 		errno = 0;
 		n = strtol(v, &end, 10);
-		if (errno || !*v || *end || n < k->min || n > k->max)
+		if (errno || !*v || *end || n < k->min || n > k->max ||
+		    !((*v >= '0' && *v <= '9') || *v == '-'))
 			return err_set(err, "%s:%zu: %s.%s: expected an integer from %d to %d, got '%s'",
 				       file, line, k->section, k->name,
 				       k->min, k->max, q);
@@ -227,6 +228,16 @@ static int load_section(struct config *c, yaml_document_t *doc,
 			return err_set(err, "%s:%zu: unknown key '%s.%.64s'",
 				       file, kn->start_mark.line + 1, section,
 				       name);
+		for (yaml_node_pair_t *q = map->data.mapping.pairs.start;
+		     q < pair; q++) {
+			yaml_node_t *qk = yaml_document_get_node(doc, q->key);
+
+			if (qk && qk->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)qk->data.scalar.value, name))
+				return err_set(err, "%s:%zu: %s.%s given twice",
+					       file, kn->start_mark.line + 1,
+					       section, name);
+		}
 		if (vn->type != YAML_SCALAR_NODE)
 			return err_set(err, "%s:%zu: %s.%s: expected a single value",
 				       file, vn->start_mark.line + 1, section,
@@ -294,6 +305,17 @@ static int load_text(struct config *c, const char *text, size_t len,
 			goto out;
 		}
 		name = (const char *)kn->data.scalar.value;
+		for (yaml_node_pair_t *q = root->data.mapping.pairs.start;
+		     q < pair; q++) {
+			yaml_node_t *qk = yaml_document_get_node(&doc, q->key);
+
+			if (qk && qk->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)qk->data.scalar.value, name)) {
+				err_set(err, "%s:%zu: section '%.64s' given twice",
+					file, kn->start_mark.line + 1, name);
+				goto out;
+			}
+		}
 		if (!check_known_section(name)) {
 			err_set(err, "%s:%zu: unknown key '%.64s'", file,
 				kn->start_mark.line + 1, name);
@@ -301,6 +323,24 @@ static int load_text(struct config *c, const char *text, size_t len,
 		}
 		if (load_section(c, &doc, name, vn, file, err) < 0)
 			goto out;
+	}
+	{
+		/* a second document would be ignored silently: refuse it */
+		yaml_document_t more;
+
+		if (!yaml_parser_load(&parser, &more)) {
+			err_set(err, "%s:%zu: %s", file,
+				parser.problem_mark.line + 1,
+				parser.problem ? parser.problem : "invalid YAML");
+			goto out;
+		}
+		if (yaml_document_get_root_node(&more)) {
+			err_set(err, "%s:%zu: more than one YAML document",
+				file, more.start_mark.line + 1);
+			yaml_document_delete(&more);
+			goto out;
+		}
+		yaml_document_delete(&more);
 	}
 	if (c->public_port_min > c->public_port_max) {
 		err_set(err, "%s: local.public_port_min (%d) is above local.public_port_max (%d)",

@@ -106,6 +106,12 @@ static void test_errors(void **state)
 	expect_error("- a\n- b\n",
 		     "1: expected a mapping of sections (sshd:, docker:, ...)");
 	expect_error("sshd:\n  user:\n", "2: sshd.user: must not be empty");
+	expect_error("sshd:\n  user: a\n  user: b\n", "3: sshd.user given twice");
+	expect_error("sshd:\n  user: a\nsshd:\n  max_startups: 3\n",
+		     "3: section 'sshd' given twice");
+	expect_error("sshd:\n  user: a\n---\n- x\n", "3: more than one YAML document");
+	expect_error("sshd:\n  max_startups: ' 5'\n",
+		     "2: sshd.max_startups: expected an integer from 1 to 1000, got ' 5'");
 	expect_error("local:\n  port_min: 30000\n  port_max: 20000\n",
 		     " local.port_min (30000) is above local.port_max (20000)");
 }
