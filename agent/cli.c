@@ -17,6 +17,7 @@
 #include "deploy.h"
 #include "file.h"
 #include "hook.h"
+#include "log.h"
 #include "name.h"
 #include "repo.h"
 #include "sshd.h"
@@ -167,29 +168,40 @@ out:
 
 /* ---- sshd ---- */
 
-static const char sshd_usage[] = "solum [--home DIR] sshd [--listen ADDR:PORT]";
+static const char sshd_usage[] =
+	"solum [--home DIR] sshd [--listen ADDR:PORT] [--syslog] [--verbose]";
 
 int cmd_sshd(int argc, char **argv, struct ctx *ctx)
 {
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct err err = ERR_INIT;
 	const char *listen = NULL;
-	int c;
+	int c, use_syslog = 0, verbose = 0;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+l:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+l:svh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			listen = optarg;
 			break;
+		case 's':
+			use_syslog = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
 		case 'h':
 			printf("usage: %s\n\nRun the SSH front in the foreground: public-key logins only,\n"
 			       "git push/fetch and admin commands; SIGTERM stops it once running\n"
-			       "pushes have finished. The address defaults to sshd.listen in solum.yaml.\n",
+			       "pushes have finished. The address defaults to sshd.listen in solum.yaml.\n"
+			       "Logs go to stderr, or to syslog (daemon facility) with --syslog;\n"
+			       "--verbose adds debug lines.\n",
 			       sshd_usage);
 			return 0;
 		default:
@@ -198,6 +210,7 @@ int cmd_sshd(int argc, char **argv, struct ctx *ctx)
 	}
 	if (optind != argc)
 		return usage_error(sshd_usage);
+	log_init("solum", !use_syslog, verbose);
 	/* the server opens the database per connection, after fork */
 	store_free(ctx->store);
 	ctx->store = NULL;

@@ -694,7 +694,9 @@ static void send_help(struct conn *c)
 
 static void child_env(struct conn *c, struct proc *p)
 {
+	/* the server's own settings, never the client's */
 	static const char *const pass[] = {
+		"DOCKER_HOST", "DOCKER_CONFIG",
 		"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", NULL
 	};
 	const char *path = getenv("PATH");

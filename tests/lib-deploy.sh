@@ -10,9 +10,14 @@ deploy_config() {
 	local pub cont
 	pub=$(test_free_port) || return 1
 	cont=$(test_free_port) || return 1
-	cat >"$SOLUM_HOME/solum.yaml" <<YAML
-docker:
-  host: $DOCKER_URL
+	# DEPLOY_DOCKER_FROM_ENV: the engine comes from sshd's DOCKER_HOST
+	if test -n "$DEPLOY_DOCKER_FROM_ENV"; then
+		DOCKER_HOST=$DOCKER_URL
+		export DOCKER_HOST
+	else
+		printf "docker:\n  host: %s\n" "$DOCKER_URL"
+	fi >"$SOLUM_HOME/solum.yaml" &&
+	cat >>"$SOLUM_HOME/solum.yaml" <<YAML
 registry:
   address: ${REGISTRY:-}
   username: ${REGISTRY_USER:-}

@@ -6,8 +6,10 @@ test_description='end to end: gate mode deploys from pre-receive and rejects fai
 
 test_docker_setup
 
-test_expect_success DOCKER 'setup: an app in gate mode, no registry' '
+test_expect_success DOCKER 'setup: an app in gate mode, no registry, the engine from DOCKER_HOST' '
+	DEPLOY_DOCKER_FROM_ENV=1 &&
 	deploy_setup &&
+	test_grep -v "^docker:" "$SOLUM_HOME/solum.yaml" &&
 	solum app create web --gate --health /version.txt
 '
 
