@@ -559,6 +559,10 @@ static int app_set(int argc, char **argv, struct ctx *ctx)
 	    store_app_update(ctx->store, &a, &err) < 0)
 		goto fail;
 	printf("updated app '%s'\n", a.name);
+	/* what runs keeps its settings until the next deploy */
+	if (a.public_port)
+		printf("  the running release keeps its settings; 'solum deploy %s' applies them now (no rebuild)\n",
+		       a.name);
 	ret = 0;
 	goto out;
 fail:

@@ -142,6 +142,18 @@ test_expect_success DOCKER,REGISTRY 'old images are pruned; a rollback pulls the
 	test_cmp expect got
 '
 
+test_expect_success DOCKER,REGISTRY 'changed params reach the app on the next deploy, without a rebuild' '
+	solum app set web --param GREETING=hello >out &&
+	test_grep "solum deploy web. applies them now" out &&
+	solum deploy web >out &&
+	test_grep "Reusing the image of v" out &&
+	test_grep -v "Step 1/" out &&
+	n=$(sed -n "s/.*web v\([0-9]*\) is running at.*/\1/p" out) &&
+	docker_cli inspect "solum-web-v$n" --format "{{range .Config.Env}}{{println .}}{{end}}" >env &&
+	test_grep "^GREETING=hello$" env &&
+	test_grep "^PORT=[0-9]*$" env
+'
+
 test_expect_success DOCKER,REGISTRY 'app delete takes the app off the engine' '
 	url=$(cat url) &&
 	solum app delete web >out &&
