@@ -6,16 +6,7 @@
 
 #include "name.h"
 #include "sshcmd.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-			__LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz.h"
 
 /* What the client may be shown: one line of printable ASCII. */
 static void check_message(const char *msg)

@@ -8,9 +8,8 @@
 #include <sys/stat.h>
 
 #include "buf.h"
+#include "fuzz.h"
 #include "strvec.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /*
  * With no argument the corpus the binary was built for is replayed, so
