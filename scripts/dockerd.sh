@@ -21,6 +21,7 @@
 # "start" starts nothing and prints that socket instead (the caller may use
 # that engine); SOLUM_DOCKER_PRIVATE=1 starts a private one regardless.
 set -euo pipefail
+. "$(dirname "$0")/pidfile.sh"
 
 usage() {
 	echo "usage: dockerd.sh start|stop|status DIR" >&2
@@ -39,19 +40,7 @@ ping_socket() {
 	curl -sf --max-time 2 --unix-socket "$1" http://docker/_ping >/dev/null 2>&1
 }
 
-running_pid() {
-	local pid
-	[ -f "$pidfile" ] || return 1
-	pid=$(cat "$pidfile" 2>/dev/null) || return 1
-	case "$pid" in
-	''|*[!0-9]*) return 1 ;;
-	esac
-	kill -0 "$pid" 2>/dev/null || return 1
-	# only a dockerd of ours: its command line names our pidfile
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--pidfile $pidfile" ||
-		return 1
-	echo "$pid"
-}
+running_pid() { pidfile_pid "$pidfile" "--pidfile $pidfile"; }
 
 do_status() {
 	running_pid >/dev/null && ping_socket "$sock" || return 1
@@ -112,20 +101,11 @@ do_start() {
 }
 
 do_stop() {
-	local pid i
+	local pid
 
 	pid=$(running_pid) || { rm -f "$pidfile"; return 0; }
-	kill "$pid" 2>/dev/null || true
 	# dockerd stops its containers (--shutdown-timeout) and containerd
-	for i in $(seq 1 120); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.25
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		echo "dockerd.sh: dockerd $pid did not stop in 30s, killing it" >&2
-		kill -9 "$pid" 2>/dev/null || true
-		sleep 0.5
-	fi
+	stop_pid "$pid" 30 dockerd
 	rm -f "$pidfile"
 	cleanup_leftovers
 }

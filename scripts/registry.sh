@@ -12,6 +12,7 @@
 # 127.0.0.0/8 as an insecure registry by default, so plain http works.
 # Starting an already running registry only checks that it answers.
 set -euo pipefail
+. "$(dirname "$0")/pidfile.sh"
 
 usage() {
 	echo "usage: registry.sh start DIR PORT USER PASSWORD | stop DIR | status DIR" >&2
@@ -24,18 +25,7 @@ dir=$2
 pidfile="$dir/registry.pid"
 : "${SOLUM_REGISTRY_WAIT:=30}"	# seconds to wait for /v2/
 
-running_pid() {
-	local pid
-	[ -f "$pidfile" ] || return 1
-	pid=$(cat "$pidfile" 2>/dev/null) || return 1
-	case "$pid" in
-	''|*[!0-9]*) return 1 ;;
-	esac
-	kill -0 "$pid" 2>/dev/null || return 1
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$dir/config.yml" ||
-		return 1
-	echo "$pid"
-}
+running_pid() { pidfile_pid "$pidfile" "$dir/config.yml"; }
 
 # The registry answers /v2/ with 401 when auth is on and it is up.
 answers_401() {
@@ -107,15 +97,10 @@ EOC
 }
 
 do_stop() {
-	local pid i
+	local pid
 
 	pid=$(running_pid) || { rm -f "$pidfile"; return 0; }
-	kill "$pid" 2>/dev/null || true
-	for i in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+	stop_pid "$pid" 5 docker-registry
 	rm -f "$pidfile"
 }
 
