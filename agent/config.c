@@ -12,7 +12,7 @@
 
 #define CONFIG_MAX_SIZE (1024 * 1024)
 
-enum type { T_STR, T_INT, T_HOSTPORT };
+enum type { T_STR, T_INT, T_HOSTPORT, T_SIZE };
 
 struct key {
 	const char *section;
@@ -27,6 +27,8 @@ struct key {
 	{ sec, nm, T_STR, offsetof(struct config, field), 0, 0, null }
 #define I(sec, nm, field, lo, hi) \
 	{ sec, nm, T_INT, offsetof(struct config, field), lo, hi, 0 }
+#define Z(sec, nm, field) \
+	{ sec, nm, T_SIZE, offsetof(struct config, field), 0, 0, 0 }
 #define H(sec, nm, field) \
 	{ sec, nm, T_HOSTPORT, offsetof(struct config, field), 0, 0, 0 }
 
@@ -38,8 +40,14 @@ static const struct key keys[] = {
 	I("sshd", "idle_timeout", sshd_idle_timeout, 1, 86400),
 	S("sshd", "user", sshd_user, 0),
 	S("sshd", "git_path", git_path, 1),
+	S("sshd", "kex", sshd_kex, 0),
+	S("sshd", "ciphers", sshd_ciphers, 0),
+	S("sshd", "macs", sshd_macs, 0),
+	S("sshd", "hostkey_algorithms", sshd_hostkey_algorithms, 0),
 	H("webhook", "listen", webhook_listen),
 	S("docker", "host", docker_host, 0),
+	I("docker", "tls_verify", docker_tls_verify, 0, 1),
+	S("docker", "cert_path", docker_cert_path, 1),
 	S("registry", "address", registry, 1),
 	S("registry", "username", registry_username, 1),
 	S("registry", "password", registry_password, 1),
@@ -51,12 +59,23 @@ static const struct key keys[] = {
 	I("local", "health_timeout", health_timeout, 1, 3600),
 	S("local", "nginx", nginx_path, 0),
 	S("local", "public_host", public_host, 0),
+	Z("local", "memory", local_memory),
+	I("local", "pids", local_pids, 0, 4194304),
 	I("deploy", "progress_interval", progress_interval, 1, 300),
 	I("deploy", "build_timeout", build_timeout, 10, 86400),
 	I("deploy", "keep_releases", keep_releases, 1, 1000),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+#define DEFAULT_KEX "curve25519-sha256,curve25519-sha256@libssh.org," \
+	"diffie-hellman-group16-sha512,diffie-hellman-group18-sha512"
+#define DEFAULT_CIPHERS "chacha20-poly1305@openssh.com," \
+	"aes256-gcm@openssh.com,aes128-gcm@openssh.com," \
+	"aes256-ctr,aes192-ctr,aes128-ctr"
+#define DEFAULT_MACS "hmac-sha2-256-etm@openssh.com," \
+	"hmac-sha2-512-etm@openssh.com"
+#define DEFAULT_HOSTKEY_ALGOS "ssh-ed25519,rsa-sha2-512,rsa-sha2-256"
 
 static const char default_text[] =
 	"# solum configuration; every key is optional and shows its default.\n"
@@ -67,10 +86,16 @@ static const char default_text[] =
 	"  login_grace_time: 30        # seconds a client has to authenticate\n"
 	"  idle_timeout: 600           # seconds without traffic before a hang-up\n"
 	"  user: solum                 # the login name in git remotes\n"
+	"  kex: " DEFAULT_KEX "\n"
+	"  ciphers: " DEFAULT_CIPHERS "\n"
+	"  macs: " DEFAULT_MACS "\n"
+	"  hostkey_algorithms: " DEFAULT_HOSTKEY_ALGOS "\n"
 	"webhook:\n"
 	"  listen: 127.0.0.1:8090\n"
 	"docker:\n"
 	"  host: unix:///var/run/docker.sock   # DOCKER_HOST overrides this\n"
+	"  tls_verify: 0               # 1: TLS to tcp:// (DOCKER_TLS_VERIFY)\n"
+	"  cert_path:                  # ca.pem, cert.pem, key.pem (DOCKER_CERT_PATH)\n"
 	"registry:\n"
 	"  address:                    # e.g. 127.0.0.1:5000; empty: images stay local\n"
 	"  username:\n"
@@ -84,6 +109,8 @@ static const char default_text[] =
 	"  nginx: nginx                # the front that keeps URLs stable\n"
 	"  health_timeout: 30          # seconds for a new release to answer\n"
 	"  public_host: 127.0.0.1      # host name shown in app URLs\n"
+	"  memory: 512m                # memory per app container; 0: no limit\n"
+	"  pids: 256                   # processes per app container; 0: no limit\n"
 	"deploy:\n"
 	"  progress_interval: 10       # seconds between progress lines\n"
 	"  build_timeout: 1800\n"
@@ -113,6 +140,10 @@ void config_init(struct config *c)
 	c->sshd_login_grace_time = 30;
 	c->sshd_idle_timeout = 600;
 	c->sshd_user = xstrdup("solum");
+	c->sshd_kex = xstrdup(DEFAULT_KEX);
+	c->sshd_ciphers = xstrdup(DEFAULT_CIPHERS);
+	c->sshd_macs = xstrdup(DEFAULT_MACS);
+	c->sshd_hostkey_algorithms = xstrdup(DEFAULT_HOSTKEY_ALGOS);
 	c->webhook_listen = xstrdup("127.0.0.1:8090");
 	c->docker_host = xstrdup("unix:///var/run/docker.sock");
 	c->local_bind = xstrdup("127.0.0.1");
@@ -123,6 +154,8 @@ void config_init(struct config *c)
 	c->nginx_path = xstrdup("nginx");
 	c->health_timeout = 30;
 	c->public_host = xstrdup("127.0.0.1");
+	c->local_memory = 512LL << 20;
+	c->local_pids = 256;
 	c->progress_interval = 10;
 	c->build_timeout = 1800;
 	c->keep_releases = 10;
@@ -133,7 +166,7 @@ void config_release(struct config *c)
 	size_t i;
 
 	for (i = 0; i < NKEYS; i++)
-		if (keys[i].type != T_INT) {
+		if (keys[i].type != T_INT && keys[i].type != T_SIZE) {
 			free(*str_field(c, &keys[i]));
 			*str_field(c, &keys[i]) = NULL;
 		}
@@ -153,6 +186,41 @@ static int valid_hostport(const char *v)
 	port = strtol(colon + 1, &end, 10);
 	return !errno && *end == '\0' && end != colon + 1 && port > 0 &&
 	       port <= 65535;
+}
+
+int config_parse_size(const char *s, long long *bytes_out, struct err *err)
+{
+	unsigned long long n = 0;
+	const char *p = s;
+	int shift = 0;
+
+	if (!*p || strlen(s) > 24)
+		return err_set(err, "expected a size such as 512m or 1g, got '%.30s'",
+			       s);
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > (1ULL << 50))
+			return err_set(err, "size '%s' is too large", s);
+		n = n * 10 + (unsigned)(*p - '0');
+	}
+	if (p == s)
+		return err_set(err, "expected a size such as 512m or 1g, got '%.30s'",
+			       s);
+	switch (*p) {
+	case '\0': case 'b': case 'B': break;
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	default:
+		return err_set(err, "expected a size such as 512m or 1g, got '%.30s'",
+			       s);
+	}
+	if (*p && p[1] && !((p[1] == 'b' || p[1] == 'B') && !p[2] && shift))
+		return err_set(err, "expected a size such as 512m or 1g, got '%.30s'",
+			       s);
+	if (n > (1ULL << (50 - shift)))
+		return err_set(err, "size '%s' is too large", s);
+	*bytes_out = (long long)(n << shift);
+	return 0;
 }
 
 static int set_value(struct config *c, const struct key *k, const char *v,
@@ -176,6 +244,19 @@ static int set_value(struct config *c, const struct key *k, const char *v,
 				       file, line, k->section, k->name,
 				       k->min, k->max, q);
 		*int_field(c, k) = (int)n;
+		return 0;
+	}
+	if (k->type == T_SIZE) {
+		struct err e = ERR_INIT;
+		long long n;
+
+		if (config_parse_size(v, &n, &e) < 0)
+			return err_set(err, "%s:%zu: %s.%s: %s", file, line,
+				       k->section, k->name, e.msg);
+		if (n && n < (6LL << 20))
+			return err_set(err, "%s:%zu: %s.%s: at least 6m (Docker's minimum), or 0 for no limit",
+				       file, line, k->section, k->name);
+		*(long long *)((char *)c + k->offset) = n;
 		return 0;
 	}
 	if (strlen(v) > 4096)
@@ -409,6 +490,15 @@ int config_load_home(struct config *c, const char *home, struct err *err)
 	if (!ret && dh && *dh) {
 		free(c->docker_host);
 		c->docker_host = xstrdup(dh);
+	}
+	/* as the docker CLI: DOCKER_TLS_VERIFY set and not empty turns TLS on */
+	dh = getenv("DOCKER_TLS_VERIFY");
+	if (!ret && dh)
+		c->docker_tls_verify = *dh != '\0';
+	dh = getenv("DOCKER_CERT_PATH");
+	if (!ret && dh && *dh) {
+		free(c->docker_cert_path);
+		c->docker_cert_path = xstrdup(dh);
 	}
 	return ret;
 }

@@ -20,12 +20,18 @@ struct config {
 	int sshd_idle_timeout;		/* seconds without traffic: 600 */
 	char *sshd_user;		/* the login name clients use: "solum" */
 	char *git_path;			/* directory holding git's programs, or NULL for PATH */
+	char *sshd_kex;			/* key exchange algorithms, comma-separated */
+	char *sshd_ciphers;		/* ciphers, comma-separated */
+	char *sshd_macs;		/* MACs (encrypt-then-MAC only by default) */
+	char *sshd_hostkey_algorithms;	/* host key signature algorithms */
 
 	/* webhook: */
 	char *webhook_listen;		/* "127.0.0.1:8090" */
 
 	/* docker: */
 	char *docker_host;		/* "unix:///var/run/docker.sock"; DOCKER_HOST wins */
+	int docker_tls_verify;		/* 1: TLS to tcp:// hosts, server checked; DOCKER_TLS_VERIFY wins */
+	char *docker_cert_path;		/* directory with ca.pem, cert.pem, key.pem; DOCKER_CERT_PATH wins */
 
 	/* registry: */
 	char *registry;			/* "127.0.0.1:5000", or NULL: no push */
@@ -41,6 +47,8 @@ struct config {
 	char *nginx_path;		/* "nginx" */
 	int health_timeout;		/* seconds for the health check: 30 */
 	char *public_host;		/* host shown in app URLs: "127.0.0.1" */
+	long long local_memory;		/* bytes of memory per app container: 512m; 0: no limit */
+	int local_pids;			/* processes per app container: 256; 0: no limit */
 
 	/* deploy: */
 	int progress_interval;		/* seconds between progress lines: 10 */
@@ -59,6 +67,13 @@ void config_release(struct config *c);
  */
 int config_load(struct config *c, const char *path, int missing_ok,
 		struct err *err);
+
+/*
+ * Parse a size as Docker writes it ("512m", "1g", "65536", "64k"; case
+ * insensitive, b/k/m/g suffixes, binary multiples) into *bytes_out.
+ * "0" means no limit. -1 on anything else, the reason in err.
+ */
+int config_parse_size(const char *s, long long *bytes_out, struct err *err);
 
 /* The default file that `solum init` writes (static string). */
 const char *config_default_text(void);

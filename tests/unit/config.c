@@ -60,7 +60,42 @@ static void test_defaults_roundtrip(void **state)
 	assert_null(c.registry);
 	assert_string_equal(c.local_bind, "127.0.0.1");
 	assert_int_equal(c.progress_interval, 10);
+	assert_true(c.local_memory == 512LL << 20);
+	assert_int_equal(c.local_pids, 256);
+	assert_int_equal(c.docker_tls_verify, 0);
+	assert_null(c.docker_cert_path);
+	assert_null(strstr(c.sshd_kex, "nistp"));
+	assert_null(strstr(c.sshd_macs, "hmac-sha2-256,"));
 	config_release(&c);
+}
+
+static void test_sizes(void **state)
+{
+	struct err err = ERR_INIT;
+	long long n = -1;
+
+	(void)state;
+	assert_int_equal(config_parse_size("512m", &n, &err), 0);
+	assert_true(n == 512LL << 20);
+	assert_int_equal(config_parse_size("1G", &n, &err), 0);
+	assert_true(n == 1LL << 30);
+	assert_int_equal(config_parse_size("64kb", &n, &err), 0);
+	assert_true(n == 64LL << 10);
+	assert_int_equal(config_parse_size("4096", &n, &err), 0);
+	assert_true(n == 4096);
+	assert_int_equal(config_parse_size("0", &n, &err), 0);
+	assert_true(n == 0);
+	assert_int_equal(config_parse_size("", &n, &err), -1);
+	assert_int_equal(config_parse_size("m", &n, &err), -1);
+	assert_int_equal(config_parse_size("5x", &n, &err), -1);
+	assert_int_equal(config_parse_size("5mm", &n, &err), -1);
+	assert_int_equal(config_parse_size("-5m", &n, &err), -1);
+	assert_int_equal(config_parse_size("99999999999999g", &n, &err), -1);
+	assert_non_null(strstr(err.msg, "too large"));
+	expect_error("local:\n  memory: 1k\n",
+		     "2: local.memory: at least 6m (Docker's minimum), or 0 for no limit");
+	expect_error("local:\n  memory: lots\n",
+		     "2: local.memory: expected a size such as 512m or 1g, got 'lots'");
 }
 
 static void test_values(void **state)
@@ -164,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_roundtrip),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_syntax_error_line),
 		cmocka_unit_test(test_missing_file),
