@@ -79,6 +79,17 @@ static const char *const migrations[] = {
 	"  push_ms INTEGER NOT NULL DEFAULT 0,"
 	"  deploy_ms INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (app, number));",
+
+	/*
+	 * 3: secret settings, per-app limits, and the container port a
+	 * release listens on; port 0 means "the image's EXPOSE, else 5000"
+	 * (8080 was the old default, and was never used)
+	 */
+	"ALTER TABLE apps ADD COLUMN secrets TEXT NOT NULL DEFAULT '{}';"
+	"ALTER TABLE apps ADD COLUMN memory INTEGER NOT NULL DEFAULT -1;"
+	"ALTER TABLE apps ADD COLUMN pids INTEGER NOT NULL DEFAULT -1;"
+	"UPDATE apps SET port = 0 WHERE port = 8080;"
+	"ALTER TABLE releases ADD COLUMN container_port INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -560,7 +571,8 @@ int store_repo_delete(struct store *s, const char *repo, struct err *err)
 void store_app_init(struct store_app *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->port = 8080;
+	a->memory = -1;
+	a->pids = -1;
 }
 
 void store_app_release(struct store_app *a)
@@ -573,11 +585,12 @@ void store_app_release(struct store_app *a)
 	free(a->upstream);
 	free(a->dockerfile);
 	free(a->health_path);
+	free(a->secrets);
 	store_app_init(a);
 }
 
 #define APP_COLUMNS "name, repo, branch, template, params, upstream, " \
-	"dockerfile, health_path, port, gate, created"
+	"dockerfile, health_path, port, gate, created, secrets, memory, pids"
 #define APP_SELECT APP_COLUMNS ", COALESCE(public_port, 0)"
 
 static void app_from_row(sqlite3_stmt *st, struct store_app *a)
@@ -594,7 +607,10 @@ static void app_from_row(sqlite3_stmt *st, struct store_app *a)
 	a->port = sqlite3_column_int(st, 8);
 	a->gate = sqlite3_column_int(st, 9);
 	a->created = (time_t)sqlite3_column_int64(st, 10);
-	a->public_port = sqlite3_column_int(st, 11);
+	a->secrets = col_dup(st, 11);
+	a->memory = sqlite3_column_int64(st, 12);
+	a->pids = sqlite3_column_int(st, 13);
+	a->public_port = sqlite3_column_int(st, 14);
 }
 
 static void app_bind(sqlite3_stmt *st, const struct store_app *a)
@@ -611,6 +627,9 @@ static void app_bind(sqlite3_stmt *st, const struct store_app *a)
 	sqlite3_bind_int(st, 10, a->gate);
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)(a->created ? a->created
 							      : time(NULL)));
+	bind_text(st, 12, a->secrets ? a->secrets : "{}");
+	sqlite3_bind_int64(st, 13, a->memory);
+	sqlite3_bind_int(st, 14, a->pids);
 }
 
 static int app_conflict(struct store *s, const struct store_app *a,
@@ -652,7 +671,7 @@ static int app_create_tx(struct store *s, void *payload, struct err *err)
 	if (app_conflict(s, a, err) < 0 || store_repo_add(s, a->repo, err) < 0)
 		return -1;
 	if (prep(s, "INSERT INTO apps (" APP_COLUMNS ") VALUES "
-		 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
+		 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
 		return -1;
 	app_bind(st, a);
 	ret = step_done(s, st, "create app", err);
@@ -676,7 +695,8 @@ static int app_update_tx(struct store *s, void *payload, struct err *err)
 		return -1;
 	if (prep(s, "UPDATE apps SET repo = ?2, branch = ?3, template = ?4, "
 		 "params = ?5, upstream = ?6, dockerfile = ?7, "
-		 "health_path = ?8, port = ?9, gate = ?10 WHERE name = ?1",
+		 "health_path = ?8, port = ?9, gate = ?10, secrets = ?12, "
+		 "memory = ?13, pids = ?14 WHERE name = ?1",
 		 &st, err) < 0)
 		return -1;
 	app_bind(st, a);
@@ -886,7 +906,8 @@ void store_release_release(struct store_release *r)
 
 #define REL_COLUMNS "app, number, status, commit_oid, tree_oid, build_key, " \
 	"image, image_id, digest, container, host_port, url, source, pusher, " \
-	"error, pid, created, started, finished, build_ms, push_ms, deploy_ms"
+	"error, pid, created, started, finished, build_ms, push_ms, deploy_ms, " \
+	"container_port"
 
 static void release_from_row(sqlite3_stmt *st, struct store_release *r)
 {
@@ -913,6 +934,7 @@ static void release_from_row(sqlite3_stmt *st, struct store_release *r)
 	r->build_ms = (long)sqlite3_column_int64(st, 19);
 	r->push_ms = (long)sqlite3_column_int64(st, 20);
 	r->deploy_ms = (long)sqlite3_column_int64(st, 21);
+	r->container_port = sqlite3_column_int(st, 22);
 }
 
 static int release_create_tx(struct store *s, void *payload, struct err *err)
@@ -970,7 +992,8 @@ int store_release_update(struct store *s, const struct store_release *r,
 		 "image_id = ?5, digest = ?6, container = ?7, host_port = ?8, "
 		 "url = ?9, error = ?10, pid = ?11, started = ?12, "
 		 "finished = ?13, build_ms = ?14, push_ms = ?15, "
-		 "deploy_ms = ?16, source = ?17 WHERE app = ?1 AND number = ?2",
+		 "deploy_ms = ?16, source = ?17, container_port = ?18 "
+		 "WHERE app = ?1 AND number = ?2",
 		 &st, err) < 0)
 		return -1;
 	bind_text(st, 1, r->app);
@@ -990,6 +1013,7 @@ int store_release_update(struct store *s, const struct store_release *r,
 	sqlite3_bind_int64(st, 15, r->push_ms);
 	sqlite3_bind_int64(st, 16, r->deploy_ms);
 	sqlite3_bind_int(st, 17, r->source);
+	sqlite3_bind_int(st, 18, r->container_port);
 	ret = step_done(s, st, "update release", err);
 	if (!ret && sqlite3_changes(s->db) == 0)
 		ret = err_set(err, "release '%s' v%d not found", r->app,

@@ -115,9 +115,14 @@ struct store_app {
 	char *upstream;		/* URL fetched by webhook triggers */
 	char *dockerfile;	/* path in the tree, default "Dockerfile" */
 	char *health_path;	/* HTTP path checked after start, default "/" */
-	int port;		/* port the app listens on inside, default 8080 */
+	int port;		/* port the app listens on inside; 0: the
+				   image's single EXPOSE, else 5000 */
 	int gate;		/* deploy from pre-receive, failing the push */
 	int public_port;	/* stable port of its URL, 0 until first deploy */
+	char *secrets;		/* JSON object {"K":"V"} of secret settings:
+				   reach the container's environment only */
+	long long memory;	/* bytes; -1: local.memory; 0: no limit */
+	int pids;		/* -1: local.pids; 0: no limit */
 	time_t created;
 };
 
@@ -176,6 +181,7 @@ struct store_release {
 	long pid;		/* process running it */
 	time_t created, started, finished;
 	long build_ms, push_ms, deploy_ms;
+	int container_port;	/* the port the app listens on inside */
 };
 
 void store_release_init(struct store_release *r);
