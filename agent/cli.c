@@ -691,7 +691,7 @@ static int app_delete(int argc, char **argv, struct ctx *ctx)
 	if (rc == 1)
 		return cli_errorf("app '%s' not found", argv[1]);
 	/* a deployed app is taken off the engine first; a failure stops here */
-	if (a.public_port && deploy_destroy(ctx, argv[1], stdout, &err) < 0) {
+	if (a.public_port && deploy_destroy(ctx, &a, stdout, &err) < 0) {
 		store_app_release(&a);
 		err_wrap(&err, "app '%s' is still running; fix this and delete again", argv[1]);
 		return cli_error(&err);

@@ -1,4 +1,4 @@
-/* deploy: the pipeline steps (build, push, run), releases and rollback */
+/* deploy: releases (queue, lock, supersede, statuses), build and push */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,12 +21,11 @@
 #include "docker.h"
 #include "http.h"
 #include "log.h"
-#include "nginx.h"
+#include "out.h"
 #include "proc.h"
 #include "repo.h"
 #include "tarstream.h"
-
-#define LINE_MAX_OUT 4096	/* one line to the pusher, at most */
+#include "target.h"
 
 static volatile sig_atomic_t cancelled;
 
@@ -34,119 +33,6 @@ static void on_cancel(int sig)
 {
 	(void)sig;
 	cancelled = 1;
-}
-
-/*
- * What the pusher sees: each line goes to the pusher (until it hangs up)
- * and to the release log, flushed as it is written.
- */
-struct out {
-	FILE *client;
-	FILE *log;
-	long long last_ms;	/* when the last line went out */
-	long long step_ms;	/* when the current step began */
-	const char *step;	/* "building", ... for progress lines */
-	int interval_ms;
-};
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void out_write(struct out *o, const char *line)
-{
-	char safe[LINE_MAX_OUT];
-	size_t i, n = 0;
-
-	/* one line, no control characters (build output is untrusted) */
-	for (i = 0; line[i] && n + 1 < sizeof(safe); i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if (c == '\r' || c == '\n')
-			continue;
-		safe[n++] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' : (char)c;
-	}
-	safe[n] = '\0';
-	if (o->client) {
-		if (fprintf(o->client, "%s\n", safe) < 0 ||
-		    fflush(o->client) == EOF) {
-			/* the pusher hung up: carry on for the log */
-			o->client = NULL;
-		}
-	}
-	if (o->log) {
-		fprintf(o->log, "%s\n", safe);
-		fflush(o->log);
-	}
-	o->last_ms = now_ms();
-}
-
-static void outf(struct out *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void outf(struct out *o, const char *fmt, ...)
-{
-	char line[LINE_MAX_OUT];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	out_write(o, line);
-}
-
-static void step_begin(struct out *o, const char *step)
-{
-	o->step = step;
-	o->step_ms = now_ms();
-}
-
-static double step_secs(const struct out *o)
-{
-	return (double)(now_ms() - o->step_ms) / 1000.0;
-}
-
-/* docker_out callbacks: relay lines indented, keep silent steps chatty */
-static void relay_line(const char *line, void *payload)
-{
-	struct out *o = payload;
-
-	if (!*line)
-		return;
-	outf(o, "       %s", line);
-}
-
-static int relay_tick(void *payload, struct err *err)
-{
-	struct out *o = payload;
-	long long now = now_ms();
-
-	if (cancelled)
-		return err_set(err, "cancelled");
-	if (now - o->last_ms >= o->interval_ms)
-		outf(o, "       ... still %s (%.0fs)", o->step ? o->step : "working",
-		     (double)(now - o->step_ms) / 1000.0);
-	return 0;
-}
-
-/* Sleep `ms` in small slices, printing progress; -1 if cancelled. */
-static int wait_ms(struct out *o, long ms, struct err *err)
-{
-	long long end = now_ms() + ms;
-
-	long long left;
-
-	while ((left = end - now_ms()) > 0) {
-		struct timespec ts = { 0, (left < 100 ? left : 100) * 1000000L };
-
-		if (relay_tick(o, err) < 0)
-			return -1;
-		nanosleep(&ts, NULL);
-	}
-	return 0;
 }
 
 char *deploy_log_path(const char *home, const char *app, int number)
@@ -202,15 +88,15 @@ static int lock_app(struct ctx *ctx, const char *app, struct out *o,
 
 			deploy_active(ctx, app, &running, &pid, &e2);
 			if (running)
-				outf(o, "-----> Waiting for %s v%d to finish deploying (v%d is queued)",
+				out_printf(o, "-----> Waiting for %s v%d to finish deploying (v%d is queued)",
 				     app, running, number);
 			else
-				outf(o, "-----> Waiting for another deploy of %s to finish (v%d is queued)",
+				out_printf(o, "-----> Waiting for another deploy of %s to finish (v%d is queued)",
 				     app, number);
-			step_begin(o, "waiting");
+			out_step(o, "waiting");
 			waited = 1;
 		}
-		if (wait_ms(o, 200, err) < 0) {
+		if (out_wait_ms(o, 200, err) < 0) {
 			close(fd);
 			return -1;
 		}
@@ -392,8 +278,6 @@ struct run {
 	struct out out;
 	struct docker *docker;
 	char short_commit[8];
-	char *new_container;	/* created by this run; removed on failure */
-	int public_port;
 };
 
 static int save(struct run *r, const char *status, struct err *err)
@@ -412,7 +296,7 @@ static ssize_t tar_read(void *buf, size_t len, void *payload, struct err *err)
 
 static void tar_warn(const char *msg, void *payload)
 {
-	outf(payload, "       warning: %s", msg);
+	out_printf(payload, "       warning: %s", msg);
 }
 
 static char *image_name(const struct run *r)
@@ -453,7 +337,7 @@ static int pull_release(struct run *r, const struct store_release *prev,
 			struct err *err)
 {
 	struct docker_auth auth, stored;
-	struct docker_out dout = { relay_line, relay_tick, &r->out };
+	struct docker_out dout = { out_relay_line, out_tick, &r->out };
 	char *name = NULL, *tag = NULL, *ref = NULL;
 	int have_stored, ret = -1;
 
@@ -462,7 +346,7 @@ static int pull_release(struct run *r, const struct store_release *prev,
 			       prev->number, prev->image_id);
 	docker_split_ref(prev->image, &name, &tag);
 	ref = xstrfmt("%s@%s", name, prev->digest);
-	outf(&r->out, "-----> Pulling the image of v%d from %s", prev->number, ref);
+	out_printf(&r->out, "-----> Pulling the image of v%d from %s", prev->number, ref);
 	registry_auth(&r->ctx->cfg, &auth, &stored, &have_stored);
 	if (docker_pull(r->docker, ref, auth.username ? &auth : NULL, &dout,
 			err) < 0 ||
@@ -524,10 +408,10 @@ static int try_reuse(struct run *r, struct err *err)
 	}
 reuse:
 	if (source > 0)
-		outf(&r->out, "-----> Rolling back %s to v%d (%.7s): reusing its image",
+		out_printf(&r->out, "-----> Rolling back %s to v%d (%.7s): reusing its image",
 		     r->app->name, source, r->rel.commit);
 	else
-		outf(&r->out, "-----> Reusing the image of v%d: tree %.7s was built before",
+		out_printf(&r->out, "-----> Reusing the image of v%d: tree %.7s was built before",
 		     prev.number, r->rel.tree);
 	free(r->rel.image_id);
 	r->rel.image_id = xstrdup(prev.image_id);
@@ -542,7 +426,7 @@ static int step_build(struct run *r, struct err *err)
 	struct tarstream *ts = NULL;
 	struct tarstream_opts topts = { 0 };
 	struct docker_build_opts bopts = { 0 };
-	struct docker_out dout = { relay_line, relay_tick, &r->out };
+	struct docker_out dout = { out_relay_line, out_tick, &r->out };
 	char *tag = NULL;
 	char *label_app = NULL, *label_commit = NULL, *image_id = NULL;
 	const char *labels[3];
@@ -550,7 +434,7 @@ static int step_build(struct run *r, struct err *err)
 	uint64_t bytes = 0;
 	int rc, ret = -1;
 
-	step_begin(&r->out, "building");
+	out_step(&r->out, "building");
 	rc = try_reuse(r, err);
 	if (rc < 0)
 		goto out;
@@ -558,7 +442,7 @@ static int step_build(struct run *r, struct err *err)
 		ret = 0;
 		goto out;
 	}
-	outf(&r->out, "-----> Building %s (%s)", r->app->name, r->short_commit);
+	out_printf(&r->out, "-----> Building %s (%s)", r->app->name, r->short_commit);
 	if (open_repo(r->ctx->home, r->app->repo, &repo, err) < 0)
 		goto out;
 	topts.dockerfile = r->app->dockerfile;
@@ -590,12 +474,12 @@ static int step_build(struct run *r, struct err *err)
 	free(r->rel.image);
 	r->rel.image = tag;
 	tag = NULL;
-	outf(&r->out, "-----> Built %.19s in %.1fs (context: %zu files, %.1f MiB)",
-	     r->rel.image_id, step_secs(&r->out), files,
+	out_printf(&r->out, "-----> Built %.19s in %.1fs (context: %zu files, %.1f MiB)",
+	     r->rel.image_id, out_step_secs(&r->out), files,
 	     (double)bytes / (1024.0 * 1024.0));
 	ret = 0;
 out:
-	r->rel.build_ms = (long)(now_ms() - r->out.step_ms);
+	r->rel.build_ms = (long)(out_now_ms() - r->out.step_ms);
 	tarstream_free(ts);
 	git_repository_free(repo);
 	free(tag);
@@ -609,11 +493,11 @@ static int step_push(struct run *r, struct err *err)
 {
 	const struct config *cfg = &r->ctx->cfg;
 	struct docker_auth auth, stored;
-	struct docker_out dout = { relay_line, relay_tick, &r->out };
+	struct docker_out dout = { out_relay_line, out_tick, &r->out };
 	char *ref = image_name(r), *digest = NULL;
 	int have_stored = 0, ret = -1;
 
-	step_begin(&r->out, "pushing");
+	out_step(&r->out, "pushing");
 	/* the image gets this release's name, built now or reused */
 	if (docker_image_tag(r->docker, r->rel.image_id, ref, err) < 0)
 		goto out;
@@ -624,17 +508,17 @@ static int step_push(struct run *r, struct err *err)
 		goto out;
 	}
 	registry_auth(cfg, &auth, &stored, &have_stored);
-	outf(&r->out, "-----> Pushing %s", ref);
+	out_printf(&r->out, "-----> Pushing %s", ref);
 	if (docker_push(r->docker, ref, auth.username ? &auth : NULL,
 			&dout, &digest, err) < 0)
 		goto out;
 	free(r->rel.digest);
 	r->rel.digest = digest;
-	outf(&r->out, "-----> Pushed %s@%s in %.1fs", ref,
-	     digest ? digest : "?", step_secs(&r->out));
+	out_printf(&r->out, "-----> Pushed %s@%s in %.1fs", ref,
+	     digest ? digest : "?", out_step_secs(&r->out));
 	ret = 0;
 out:
-	r->rel.push_ms = (long)(now_ms() - r->out.step_ms);
+	r->rel.push_ms = (long)(out_now_ms() - r->out.step_ms);
 	if (have_stored)
 		docker_auth_release(&stored);
 	free(ref);
@@ -655,274 +539,12 @@ static int check_registry(struct run *r, struct err *err)
 	return ret;
 }
 
-/* 1 if nothing listens on addr:port now. */
-static int port_free(const char *addr, int port)
+/* Hand the built and pushed release to the app's target. */
+static int step_release(struct run *r, struct err *err)
 {
-	struct sockaddr_in sa;
-	int fd, ok;
+	struct target_run t = { r->ctx, r->app, &r->rel, &r->out, r->docker };
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		return 0;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-	close(fd);
-	return ok;
-}
-
-/*
- * A host port for the new container: free now and not claimed by another
- * solum container (label solum.port), starting from a spot that moves
- * with the release number so quick redeploys don't reuse a port in
- * TIME_WAIT.
- */
-static int pick_port(struct run *r, int *port_out, struct err *err)
-{
-	const struct config *cfg = &r->ctx->cfg;
-	struct docker_container *list = NULL;
-	size_t nr = 0, i;
-	int span = cfg->local_port_max - cfg->local_port_min + 1, k;
-
-	if (docker_container_list(r->docker, "solum.port", 1, &list, &nr,
-				  err) < 0)
-		return -1;
-	for (k = 0; k < span; k++) {
-		int port = cfg->local_port_min +
-			   (int)(((unsigned)getpid() + (unsigned)r->rel.number * 7u +
-				  (unsigned)k) % (unsigned)span);
-		int taken = 0;
-
-		for (i = 0; i < nr && !taken; i++) {
-			const char *p = docker_container_label(&list[i], "solum.port");
-
-			taken = p && atoi(p) == port;
-		}
-		if (!taken && port_free(cfg->local_bind, port)) {
-			*port_out = port;
-			docker_container_list_free(list, nr);
-			return 0;
-		}
-	}
-	docker_container_list_free(list, nr);
-	return err_set(err, "no free port in %d-%d on %s", cfg->local_port_min,
-		       cfg->local_port_max, cfg->local_bind);
-}
-
-/* GET the health path once: 1 if 2xx, 0 if not (yet). */
-static int health_once(struct http *h, const char *path, long *status_out)
-{
-	struct http_request req = { 0 };
-	struct http_response res;
-	struct err e = ERR_INIT;
-	int ok;
-
-	http_response_init(&res);
-	req.path = path;
-	req.timeout_secs = 5;
-	req.max_body = 1 << 20;
-	ok = http_request(h, &req, &res, &e) == 0 && res.status >= 200 &&
-	     res.status < 300;
-	*status_out = res.status;
-	http_response_release(&res);
-	return ok;
-}
-
-static int health_check(struct run *r, const char *id, struct err *err)
-{
-	const struct config *cfg = &r->ctx->cfg;
-	char *base = xstrfmt("http://%s:%d", cfg->local_bind, r->rel.host_port);
-	struct http *h = NULL;
-	long long deadline = now_ms() + (long long)cfg->health_timeout * 1000;
-	long status = 0;
-	int ret = -1, n = 0;
-
-	if (http_new(base, &h, err) < 0)
-		goto out;
-	http_set_retries(h, 0, 0);
-	http_set_timeouts(h, 2, 5);
-	for (;;) {
-		if (health_once(h, r->app->health_path, &status)) {
-			outf(&r->out, "       %s answered %ld after %.1fs",
-			     r->app->health_path, status, step_secs(&r->out));
-			ret = 0;
-			break;
-		}
-		/* a container that exited will not come back */
-		if (++n % 4 == 0) {
-			struct docker_container c;
-			struct err e2 = ERR_INIT;
-
-			docker_container_init(&c);
-			if (docker_container_inspect(r->docker, id, &c, &e2) == 0 &&
-			    !c.running) {
-				struct buf logs = BUF_INIT;
-				char *nl, *line;
-
-				err_set(err, "the new container exited (code %d) before answering on %s",
-					c.exit_code, r->app->health_path);
-				if (docker_container_logs(r->docker, id, 5, &logs,
-							  &e2) == 0) {
-					for (line = logs.ptr; *line; line = nl + 1) {
-						nl = strchrnul(line, '\n');
-						if (nl > line)
-							outf(&r->out, "       | %.*s",
-							     (int)(nl - line), line);
-						if (!*nl)
-							break;
-					}
-				}
-				buf_release(&logs);
-				docker_container_release(&c);
-				break;
-			}
-			docker_container_release(&c);
-		}
-		if (now_ms() >= deadline) {
-			if (status)
-				err_set(err, "health check: %s answered %ld, not 2xx, for %ds",
-					r->app->health_path, status, cfg->health_timeout);
-			else
-				err_set(err, "health check: nothing answered on %s:%d%s within %ds",
-					cfg->local_bind, r->rel.host_port,
-					r->app->health_path, cfg->health_timeout);
-			break;
-		}
-		/* most apps answer within a few hundred ms: poll fast at first */
-		if (wait_ms(&r->out, n < 3 ? 50L << n : 250, err) < 0)
-			break;
-	}
-out:
-	http_free(h);
-	free(base);
-	return ret;
-}
-
-/* Environment of the container: the app's params, then solum's own. */
-static void container_env(struct run *r, struct strvec *env)
-{
-	json_t *params = json_loads(r->app->params ? r->app->params : "{}", 0,
-				    NULL);
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(params, k, v)
-		if (json_is_string(v))
-			strvec_pushf(env, "%s=%s", k, json_string_value(v));
-	json_decref(params);
-	strvec_pushf(env, "PORT=%d", r->rel.host_port);
-	strvec_pushf(env, "SOLUM_APP=%s", r->app->name);
-	strvec_pushf(env, "SOLUM_RELEASE=v%d", r->rel.number);
-	strvec_pushf(env, "SOLUM_COMMIT=%s", r->rel.commit);
-}
-
-/* Stop and remove the app's containers other than `keep`. */
-static void remove_old(struct run *r, const char *keep)
-{
-	struct docker_container *list = NULL;
-	char *label = xstrfmt("solum.app=%s", r->app->name);
-	struct err e = ERR_INIT;
-	size_t nr = 0, i;
-
-	if (docker_container_list(r->docker, label, 1, &list, &nr, &e) < 0) {
-		outf(&r->out, "       warning: cannot list old containers: %s", e.msg);
-		free(label);
-		return;
-	}
-	for (i = 0; i < nr; i++) {
-		if (keep && (!strcmp(list[i].name, keep) || !strcmp(list[i].id, keep)))
-			continue;
-		if (docker_container_stop(r->docker, list[i].id, 10, &e) < 0 ||
-		    docker_container_remove(r->docker, list[i].id, 1, &e) < 0)
-			outf(&r->out, "       warning: cannot remove %s: %s",
-			     list[i].name, e.msg);
-		else
-			outf(&r->out, "       stopped %s", list[i].name);
-	}
-	docker_container_list_free(list, nr);
-	free(label);
-}
-
-static int step_run(struct run *r, struct err *err)
-{
-	const struct config *cfg = &r->ctx->cfg;
-	struct docker_container_opts copts = { 0 };
-	struct strvec env = STRVEC_INIT, labels = STRVEC_INIT;
-	char *name = xstrfmt("solum-%s-v%d", r->app->name, r->rel.number);
-	char *id = NULL, *lock_path = xstrfmt("%s/run/ports.lock", r->ctx->home);
-	int lock_fd = -1, port = 0, ret = -1;
-	struct err e2 = ERR_INIT;
-
-	step_begin(&r->out, "starting");
-	outf(&r->out, "-----> Starting %s v%d", r->app->name, r->rel.number);
-	if (store_app_public_port(r->ctx->store, r->app->name,
-				  cfg->public_port_min, cfg->public_port_max,
-				  &r->public_port, err) < 0)
-		goto out;
-	/* a leftover of an interrupted attempt at this release */
-	docker_container_remove(r->docker, name, 1, &e2);
-
-	/* choosing a port and creating the container that claims it is atomic */
-	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
-		err_errno(err, "lock '%s'", lock_path);
-		goto out;
-	}
-	if (pick_port(r, &port, err) < 0)
-		goto out;
-	r->rel.host_port = port;
-	container_env(r, &env);
-	strvec_pushf(&labels, "solum.app=%s", r->app->name);
-	strvec_pushf(&labels, "solum.release=%d", r->rel.number);
-	strvec_pushf(&labels, "solum.port=%d", port);
-	strvec_pushf(&labels, "solum.commit=%s", r->rel.commit);
-	copts.name = name;
-	copts.image = r->rel.image ? r->rel.image : r->rel.image_id;
-	copts.env = (const char *const *)env.v;
-	copts.labels = (const char *const *)labels.v;
-	copts.network = "host";
-	copts.restart = "unless-stopped";
-	copts.init = 1;
-	if (docker_container_create(r->docker, &copts, &id, err) < 0)
-		goto out;
-	r->new_container = xstrdup(name);
-	free(r->rel.container);
-	r->rel.container = xstrdup(name);
-	close(lock_fd);
-	lock_fd = -1;
-	if (docker_container_start(r->docker, id, err) < 0)
-		goto out;
-	outf(&r->out, "       container %s listens on %s:%d", name,
-	     cfg->local_bind, port);
-	if (health_check(r, id, err) < 0)
-		goto out;
-	if (cancelled) {
-		err_set(err, "cancelled");
-		goto out;
-	}
-	/* the swap: new requests go to the new container, then the old stops */
-	if (nginx_route(cfg, r->app->name, r->public_port, cfg->local_bind,
-			port, r->rel.number, err) < 0)
-		goto out;
-	free(r->new_container);
-	r->new_container = NULL;	/* it serves now: keep it */
-	remove_old(r, name);
-	free(r->rel.url);
-	r->rel.url = xstrfmt("http://%s:%d/", cfg->public_host, r->public_port);
-	ret = 0;
-out:
-	r->rel.deploy_ms = (long)(now_ms() - r->out.step_ms);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	strvec_clear(&env);
-	strvec_clear(&labels);
-	free(lock_path);
-	free(name);
-	free(id);
-	return ret;
+	return target_for(r->app)->release(&t, err);
 }
 
 /*
@@ -957,33 +579,6 @@ static void prune_images(struct run *r)
 	store_release_list(r->ctx->store, r->app->name, 0, prune_one, &ps, &e);
 }
 
-int deploy_destroy(struct ctx *ctx, const char *app, FILE *out,
-		   struct err *err)
-{
-	struct docker *d = NULL;
-	struct docker_container *list = NULL;
-	char *label = xstrfmt("solum.app=%s", app);
-	size_t nr = 0, i;
-	int ret = -1;
-
-	if (nginx_unroute(&ctx->cfg, app, err) < 0)
-		goto out;
-	if (docker_open(ctx->cfg.docker_host, &d, err) < 0 ||
-	    docker_container_list(d, label, 1, &list, &nr, err) < 0)
-		goto out;
-	for (i = 0; i < nr; i++) {
-		if (docker_container_remove(d, list[i].id, 1, err) < 0)
-			goto out;
-		fprintf(out, "removed container %s\n", list[i].name);
-	}
-	ret = 0;
-out:
-	docker_container_list_free(list, nr);
-	docker_free(d);
-	free(label);
-	return ret;
-}
-
 /* ---- the pipeline ---- */
 
 static void install_signals(struct sigaction *old_term, struct sigaction *old_int,
@@ -1016,23 +611,22 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 {
 	struct sigaction ot, oi, op, oh;
 	struct run r;
-	struct err e2 = ERR_INIT;
 	int number = opts->release, lock_fd = -1, rc, newest = 0, ret = -1;
-	int prev_ok = 0;
-	long long t0 = now_ms();
+	long long t0 = out_now_ms();
 
 	memset(&r, 0, sizeof(r));
 	r.ctx = ctx;
 	r.app = app;
 	r.out.client = opts->out;
 	r.out.interval_ms = ctx->cfg.progress_interval * 1000;
-	r.out.last_ms = now_ms();
+	r.out.cancelled = &cancelled;
+	r.out.last_ms = out_now_ms();
 	store_release_init(&r.rel);
 	cancelled = 0;
 	install_signals(&ot, &oi, &op, &oh);
 
 	if (!number && deploy_queue(ctx, app, opts, &number, err) < 0) {
-		outf(&r.out, "-----> %s: %s", app->name, err->msg);
+		out_printf(&r.out, "-----> %s: %s", app->name, err->msg);
 		goto done;
 	}
 	*number_out = number;
@@ -1066,7 +660,7 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 	if (store_release_newer(ctx->store, app->name, number, &newest, err) < 0)
 		goto fail;
 	if (newest > number) {
-		outf(&r.out, "-----> %s v%d (%s) superseded by v%d, a newer push: not deployed",
+		out_printf(&r.out, "-----> %s v%d (%s) superseded by v%d, a newer push: not deployed",
 		     app->name, number, r.short_commit, newest);
 		r.rel.finished = time(NULL);
 		if (save(&r, "superseded", err) < 0)
@@ -1074,17 +668,10 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 		ret = 0;
 		goto done;
 	}
-	{
-		struct store_release cur;
-
-		prev_ok = store_release_latest(ctx->store, app->name, "succeeded",
-					       &cur, &e2) == 0 ? cur.number : 0;
-		store_release_release(&cur);
-	}
 	r.rel.started = time(NULL);
 	if (save(&r, "building", err) < 0)
 		goto fail;
-	if (docker_open(ctx->cfg.docker_host, &r.docker, err) < 0 ||
+	if (target_docker_open(ctx, &r.docker, err) < 0 ||
 	    docker_ping(r.docker, err) < 0) {
 		err_wrap(err, "Docker engine");
 		goto fail;
@@ -1093,22 +680,19 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 		goto fail;
 	if (save(&r, "pushing", err) < 0 || step_push(&r, err) < 0)
 		goto fail;
-	if (save(&r, "deploying", err) < 0 || step_run(&r, err) < 0)
+	if (save(&r, "deploying", err) < 0 || step_release(&r, err) < 0)
 		goto fail;
 	r.rel.finished = time(NULL);
 	free(r.rel.error);
 	r.rel.error = NULL;
 	if (save(&r, "succeeded", err) < 0)
 		goto fail;
-	outf(&r.out, "-----> %s v%d is running at %s (%.1fs)", app->name, number,
-	     r.rel.url, (double)(now_ms() - t0) / 1000.0);
+	out_printf(&r.out, "-----> %s v%d is running at %s (%.1fs)", app->name, number,
+	     r.rel.url, (double)(out_now_ms() - t0) / 1000.0);
 	prune_images(&r);
 	ret = 0;
 	goto done;
 fail:
-	if (r.new_container && r.docker) {
-		docker_container_remove(r.docker, r.new_container, 1, &e2);
-	}
 	if (cancelled)
 		err_set(err, "cancelled by request (solum cancel)");
 	free(r.rel.error);
@@ -1121,24 +705,30 @@ fail:
 		r.rel.status = xstrdup(cancelled ? "cancelled" : "failed");
 		store_release_update(ctx->store, &r.rel, &e3);
 	}
-	outf(&r.out, " !     %s v%d %s: %s", app->name, number,
+	out_printf(&r.out, " !     %s v%d %s: %s", app->name, number,
 	     r.rel.status ? r.rel.status : "failed", err->msg);
-	if (prev_ok)
-		outf(&r.out, " !     %s v%d is still serving; fix the problem and push again (log: solum logs %s %d)",
-		     app->name, prev_ok, app->name, number);
-	else
-		outf(&r.out, " !     nothing of %s is running yet; fix the problem and push again (log: solum logs %s %d)",
-		     app->name, app->name, number);
+	{
+		char now[512];
+
+		target_for(app)->describe(ctx, app, now, sizeof(now));
+		out_printf(&r.out, " !     %s; fix the problem and push again (log: solum logs %s %d)",
+			   now, app->name, number);
+	}
 done:
 	if (lock_fd >= 0)
 		close(lock_fd);
 	if (r.out.log)
 		fclose(r.out.log);
 	docker_free(r.docker);
-	free(r.new_container);
 	store_release_release(&r.rel);
 	restore_signals(&ot, &oi, &op, &oh);
 	return ret;
+}
+
+int deploy_destroy(struct ctx *ctx, const struct store_app *app, FILE *out,
+		   struct err *err)
+{
+	return target_for(app)->destroy(ctx, app->name, out, err);
 }
 
 int deploy_spawn_detached(struct ctx *ctx, const char *app, int number,

@@ -1,4 +1,4 @@
-/* deploy: the pipeline steps (build, push, run), releases and rollback */
+/* deploy: releases (queue, lock, supersede, statuses), build and push */
 #ifndef SOLUM_DEPLOY_H
 #define SOLUM_DEPLOY_H
 
@@ -50,10 +50,10 @@ int deploy_spawn_detached(struct ctx *ctx, const char *app, int number,
 			  struct err *err);
 
 /*
- * Take a deleted app off the local engine: its route in the front and its
- * containers. Each one removed is reported on `out`.
+ * Take a deleted app off its target (the local engine: its route in the
+ * front, its containers). Each thing removed is reported on `out`.
  */
-int deploy_destroy(struct ctx *ctx, const char *app, FILE *out,
+int deploy_destroy(struct ctx *ctx, const struct store_app *app, FILE *out,
 		   struct err *err);
 
 /* "<home>/logs/<app>/v<N>.log"; owned. */

@@ -650,6 +650,61 @@ static long probe(const char *url, long timeout_ms, struct probe *pr,
 	return -1;
 }
 
+long nginx_answer(const struct config *cfg, int listen_port, int *release_out,
+		  struct err *err)
+{
+	struct probe pr;
+	struct buf url = BUF_INIT, why = BUF_INIT;
+	long status;
+
+	*release_out = 0;
+	buf_addstr(&url, "http://");
+	add_hostport(&url, cfg->local_bind, listen_port);
+	buf_addstr(&url, "/");
+	status = probe(url.ptr, 3000, &pr, &why);
+	if (status < 0)
+		err_set(err, "%s", why.ptr ? why.ptr : "no answer");
+	else if (pr.release[0])
+		*release_out = (int)strtol(pr.release, NULL, 10);
+	buf_release(&url);
+	buf_release(&why);
+	return status;
+}
+
+/*
+ * Remove what an interrupted writer left in apps/: "APP.conf.tmpPID"
+ * files whose process is gone.
+ */
+void nginx_clean_temp(const struct config *cfg, const char *app)
+{
+	struct paths p;
+	char *prefix;
+	DIR *dir;
+	struct dirent *de;
+
+	paths_init(&p, cfg->home);
+	prefix = xstrfmt("%s.conf.tmp", app);
+	dir = opendir(p.apps);
+	while (dir && (de = readdir(dir))) {
+		const char *pid = de->d_name + strlen(prefix);
+		char *end, *path;
+		long n;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		n = strtol(pid, &end, 10);
+		if (*end || n <= 0 || (kill((pid_t)n, 0) == 0 || errno == EPERM))
+			continue;
+		path = xstrfmt("%s/%s", p.apps, de->d_name);
+		unlink(path);
+		free(path);
+	}
+	if (dir)
+		closedir(dir);
+	free(prefix);
+	paths_release(&p);
+}
+
 static long ms_since(const struct timespec *t0)
 {
 	struct timespec now;

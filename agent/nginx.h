@@ -88,4 +88,15 @@ int nginx_stop(const struct config *cfg, struct err *err);
  */
 int nginx_running(const struct config *cfg, pid_t *pid_out);
 
+/*
+ * One GET of http://<local_bind>:<listen_port>/: the HTTP status (any) with
+ * *release_out the X-Solum-Release it carried (0: none), or -1 when
+ * nothing answered, the reason in err.
+ */
+long nginx_answer(const struct config *cfg, int listen_port, int *release_out,
+		  struct err *err);
+
+/* Remove temporary files an interrupted change of APP's route left. */
+void nginx_clean_temp(const struct config *cfg, const char *app);
+
 #endif

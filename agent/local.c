@@ -1,0 +1,435 @@
+/* local: the local Docker engine target, behind the nginx front */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "http.h"
+#include "log.h"
+#include "local.h"
+#include "nginx.h"
+#include "strvec.h"
+
+/* 1 if nothing listens on addr:port now. */
+static int port_free(const char *addr, int port)
+{
+	struct sockaddr_in sa;
+	int fd, ok;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return 0;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+/*
+ * A host port for the new container: free now and not claimed by another
+ * solum container (label solum.port), starting from a spot that moves
+ * with the release number so quick redeploys don't reuse a port in
+ * TIME_WAIT.
+ */
+static int pick_port(struct target_run *t, int *port_out, struct err *err)
+{
+	const struct config *cfg = &t->ctx->cfg;
+	struct docker_container *list = NULL;
+	size_t nr = 0, i;
+	int span = cfg->local_port_max - cfg->local_port_min + 1, k;
+
+	if (docker_container_list(t->docker, "solum.port", 1, &list, &nr,
+				  err) < 0)
+		return -1;
+	for (k = 0; k < span; k++) {
+		int port = cfg->local_port_min +
+			   (int)(((unsigned)getpid() + (unsigned)t->rel->number * 7u +
+				  (unsigned)k) % (unsigned)span);
+		int taken = 0;
+
+		for (i = 0; i < nr && !taken; i++) {
+			const char *p = docker_container_label(&list[i], "solum.port");
+
+			taken = p && atoi(p) == port;
+		}
+		if (!taken && port_free(cfg->local_bind, port)) {
+			*port_out = port;
+			docker_container_list_free(list, nr);
+			return 0;
+		}
+	}
+	docker_container_list_free(list, nr);
+	return err_set(err, "no free port in %d-%d on %s", cfg->local_port_min,
+		       cfg->local_port_max, cfg->local_bind);
+}
+
+/* GET the health path once: 1 if 2xx, 0 if not (yet). */
+static int health_once(struct http *h, const char *path, long *status_out)
+{
+	struct http_request req = { 0 };
+	struct http_response res;
+	struct err e = ERR_INIT;
+	int ok;
+
+	http_response_init(&res);
+	req.path = path;
+	req.timeout_secs = 5;
+	req.max_body = 1 << 20;
+	ok = http_request(h, &req, &res, &e) == 0 && res.status >= 200 &&
+	     res.status < 300;
+	*status_out = res.status;
+	http_response_release(&res);
+	return ok;
+}
+
+static int health_check(struct target_run *t, const char *id, struct err *err)
+{
+	const struct config *cfg = &t->ctx->cfg;
+	char *base = xstrfmt("http://%s:%d", cfg->local_bind, t->rel->host_port);
+	struct http *h = NULL;
+	long long deadline = out_now_ms() + (long long)cfg->health_timeout * 1000;
+	long status = 0;
+	int ret = -1, n = 0;
+
+	if (http_new(base, &h, err) < 0)
+		goto out;
+	http_set_retries(h, 0, 0);
+	http_set_timeouts(h, 2, 5);
+	for (;;) {
+		if (health_once(h, t->app->health_path, &status)) {
+			out_printf(t->out, "       %s answered %ld after %.1fs",
+			     t->app->health_path, status, out_step_secs(t->out));
+			ret = 0;
+			break;
+		}
+		/* a container that exited will not come back */
+		if (++n % 4 == 0) {
+			struct docker_container c;
+			struct err e2 = ERR_INIT;
+
+			docker_container_init(&c);
+			if (docker_container_inspect(t->docker, id, &c, &e2) == 0 &&
+			    !c.running) {
+				struct buf logs = BUF_INIT;
+				char *nl, *line;
+
+				err_set(err, "the new container exited (code %d) before answering on %s",
+					c.exit_code, t->app->health_path);
+				if (docker_container_logs(t->docker, id, 5, &logs,
+							  &e2) == 0) {
+					for (line = logs.ptr; *line; line = nl + 1) {
+						nl = strchrnul(line, '\n');
+						if (nl > line)
+							out_printf(t->out, "       | %.*s",
+							     (int)(nl - line), line);
+						if (!*nl)
+							break;
+					}
+				}
+				buf_release(&logs);
+				docker_container_release(&c);
+				break;
+			}
+			docker_container_release(&c);
+		}
+		if (out_now_ms() >= deadline) {
+			if (status)
+				err_set(err, "health check: %s answered %ld, not 2xx, for %ds",
+					t->app->health_path, status, cfg->health_timeout);
+			else
+				err_set(err, "health check: nothing answered on %s:%d%s within %ds",
+					cfg->local_bind, t->rel->host_port,
+					t->app->health_path, cfg->health_timeout);
+			break;
+		}
+		/* most apps answer within a few hundred ms: poll fast at first */
+		if (out_wait_ms(t->out, n < 3 ? 50L << n : 250, err) < 0)
+			break;
+	}
+out:
+	http_free(h);
+	free(base);
+	return ret;
+}
+
+/* Environment of the container: the app's params, then solum's own. */
+static void container_env(struct target_run *t, struct strvec *env)
+{
+	json_t *params = json_loads(t->app->params ? t->app->params : "{}", 0,
+				    NULL);
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(params, k, v)
+		if (json_is_string(v))
+			strvec_pushf(env, "%s=%s", k, json_string_value(v));
+	json_decref(params);
+	strvec_pushf(env, "PORT=%d", t->rel->host_port);
+	strvec_pushf(env, "SOLUM_APP=%s", t->app->name);
+	strvec_pushf(env, "SOLUM_RELEASE=v%d", t->rel->number);
+	strvec_pushf(env, "SOLUM_COMMIT=%s", t->rel->commit);
+}
+
+/* Stop and remove the app's containers other than `keep`. */
+static void remove_old(struct target_run *t, const char *keep)
+{
+	struct docker_container *list = NULL;
+	char *label = xstrfmt("solum.app=%s", t->app->name);
+	struct err e = ERR_INIT;
+	size_t nr = 0, i;
+
+	if (docker_container_list(t->docker, label, 1, &list, &nr, &e) < 0) {
+		out_printf(t->out, "       warning: cannot list old containers: %s", e.msg);
+		free(label);
+		return;
+	}
+	for (i = 0; i < nr; i++) {
+		if (keep && (!strcmp(list[i].name, keep) || !strcmp(list[i].id, keep)))
+			continue;
+		if (docker_container_stop(t->docker, list[i].id, 10, &e) < 0 ||
+		    docker_container_remove(t->docker, list[i].id, 1, &e) < 0)
+			out_printf(t->out, "       warning: cannot remove %s: %s",
+			     list[i].name, e.msg);
+		else
+			out_printf(t->out, "       stopped %s", list[i].name);
+	}
+	docker_container_list_free(list, nr);
+	free(label);
+}
+
+static int is_cancelled(const struct target_run *t)
+{
+	return t->out->cancelled && *t->out->cancelled;
+}
+
+static int local_release(struct target_run *t, struct err *err)
+{
+	const struct config *cfg = &t->ctx->cfg;
+	struct docker_container_opts copts = { 0 };
+	struct strvec env = STRVEC_INIT, labels = STRVEC_INIT;
+	char *name = xstrfmt("solum-%s-v%d", t->app->name, t->rel->number);
+	char *id = NULL, *lock_path = xstrfmt("%s/run/ports.lock", t->ctx->home);
+	char *new_container = NULL;	/* created here; removed on failure */
+	int lock_fd = -1, port = 0, public_port = 0, ret = -1;
+	struct err e2 = ERR_INIT;
+
+	out_step(t->out, "starting");
+	out_printf(t->out, "-----> Starting %s v%d", t->app->name, t->rel->number);
+	if (store_app_public_port(t->ctx->store, t->app->name,
+				  cfg->public_port_min, cfg->public_port_max,
+				  &public_port, err) < 0)
+		goto out;
+	/* a leftover of an interrupted attempt at this release */
+	docker_container_remove(t->docker, name, 1, &e2);
+
+	/* choosing a port and creating the container that claims it is atomic */
+	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
+		err_errno(err, "lock '%s'", lock_path);
+		goto out;
+	}
+	if (pick_port(t, &port, err) < 0)
+		goto out;
+	t->rel->host_port = port;
+	container_env(t, &env);
+	strvec_pushf(&labels, "solum.app=%s", t->app->name);
+	strvec_pushf(&labels, "solum.release=%d", t->rel->number);
+	strvec_pushf(&labels, "solum.port=%d", port);
+	strvec_pushf(&labels, "solum.commit=%s", t->rel->commit);
+	copts.name = name;
+	copts.image = t->rel->image ? t->rel->image : t->rel->image_id;
+	copts.env = (const char *const *)env.v;
+	copts.labels = (const char *const *)labels.v;
+	copts.network = "host";
+	copts.restart = "unless-stopped";
+	copts.init = 1;
+	if (docker_container_create(t->docker, &copts, &id, err) < 0)
+		goto out;
+	new_container = xstrdup(name);
+	free(t->rel->container);
+	t->rel->container = xstrdup(name);
+	close(lock_fd);
+	lock_fd = -1;
+	if (docker_container_start(t->docker, id, err) < 0)
+		goto out;
+	out_printf(t->out, "       container %s listens on %s:%d", name,
+	     cfg->local_bind, port);
+	if (health_check(t, id, err) < 0)
+		goto out;
+	if (is_cancelled(t)) {
+		err_set(err, "cancelled");
+		goto out;
+	}
+	/* the swap: new requests go to the new container, then the old stops */
+	if (nginx_route(cfg, t->app->name, public_port, cfg->local_bind,
+			port, t->rel->number, err) < 0)
+		goto out;
+	free(new_container);
+	new_container = NULL;	/* it serves now: keep it */
+	remove_old(t, name);
+	free(t->rel->url);
+	t->rel->url = xstrfmt("http://%s:%d/", cfg->public_host, public_port);
+	ret = 0;
+out:
+	t->rel->deploy_ms = (long)(out_now_ms() - t->out->step_ms);
+	if (new_container)
+		docker_container_remove(t->docker, new_container, 1, &e2);
+	free(new_container);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	strvec_clear(&env);
+	strvec_clear(&labels);
+	free(lock_path);
+	free(name);
+	free(id);
+	return ret;
+}
+
+static int local_destroy(struct ctx *ctx, const char *app, FILE *out,
+			 struct err *err)
+{
+	struct docker *d = NULL;
+	struct docker_container *list = NULL;
+	char *label = xstrfmt("solum.app=%s", app);
+	size_t nr = 0, i;
+	int ret = -1;
+
+	if (nginx_unroute(&ctx->cfg, app, err) < 0)
+		goto out;
+	if (target_docker_open(ctx, &d, err) < 0 ||
+	    docker_container_list(d, label, 1, &list, &nr, err) < 0)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		if (docker_container_remove(d, list[i].id, 1, err) < 0)
+			goto out;
+		fprintf(out, "removed container %s\n", list[i].name);
+	}
+	ret = 0;
+out:
+	docker_container_list_free(list, nr);
+	docker_free(d);
+	free(label);
+	return ret;
+}
+
+
+/* Remove the app's containers other than those of release `keep`. */
+static int remove_others(struct docker *d, const char *app, int keep,
+			 struct err *err)
+{
+	struct docker_container *list = NULL;
+	char *label = xstrfmt("solum.app=%s", app);
+	size_t nr = 0, i;
+	int ret = -1;
+
+	if (docker_container_list(d, label, 1, &list, &nr, err) < 0)
+		goto out;
+	for (i = 0; i < nr; i++) {
+		const char *rel = docker_container_label(&list[i], "solum.release");
+
+		if (rel && keep && strtol(rel, NULL, 10) == keep)
+			continue;
+		if (docker_container_remove(d, list[i].id, 1, err) < 0 &&
+		    err->code != DOCKER_ENOTFOUND)
+			goto out;
+		log_info("app '%s': removed container %s of an interrupted deploy",
+			 app, list[i].name);
+	}
+	ret = 0;
+out:
+	docker_container_list_free(list, nr);
+	free(label);
+	return ret;
+}
+
+static int local_recover(struct ctx *ctx, const char *app, int serving,
+			 struct err *err)
+{
+	struct docker *d = NULL;
+	struct store_release rel;
+	struct store_app a;
+	int ret = -1, rc;
+
+	store_release_init(&rel);
+	store_app_init(&a);
+	nginx_clean_temp(&ctx->cfg, app);
+	if (target_docker_open(ctx, &d, err) < 0 ||
+	    remove_others(d, app, serving, err) < 0)
+		goto out;
+	rc = store_app_get(ctx->store, app, &a, err);
+	if (rc < 0)
+		goto out;
+	if (rc == 1 || !a.public_port) {
+		ret = 0;
+		goto out;
+	}
+	/* the front may point at the dead release: point it back */
+	if (serving > 0) {
+		rc = store_release_get(ctx->store, app, serving, &rel, err);
+		if (rc < 0)
+			goto out;
+		if (rc == 0 && rel.host_port &&
+		    nginx_route(&ctx->cfg, app, a.public_port,
+				ctx->cfg.local_bind, rel.host_port, serving,
+				err) < 0)
+			goto out;
+	} else if (nginx_unroute(&ctx->cfg, app, err) < 0) {
+		goto out;
+	}
+	ret = 0;
+out:
+	docker_free(d);
+	store_release_release(&rel);
+	store_app_release(&a);
+	return ret;
+}
+
+static void local_describe(struct ctx *ctx, const struct store_app *app,
+			   char *line, size_t size)
+{
+	struct store_app a;
+	struct err e = ERR_INIT;
+	int release = 0;
+	long status;
+
+	store_app_init(&a);
+	if (store_app_get(ctx->store, app->name, &a, &e) != 0 ||
+	    !a.public_port) {
+		snprintf(line, size, "nothing of %s is running yet", app->name);
+		goto out;
+	}
+	status = nginx_answer(&ctx->cfg, a.public_port, &release, &e);
+	if (status < 0)
+		snprintf(line, size, "nothing answers at http://%s:%d/ (%s)",
+			 ctx->cfg.public_host, a.public_port, e.msg);
+	else if (release && status < 500)
+		snprintf(line, size, "%s v%d is still serving at http://%s:%d/",
+			 app->name, release, ctx->cfg.public_host,
+			 a.public_port);
+	else
+		snprintf(line, size, "http://%s:%d/ answers %ld: no release of %s is serving",
+			 ctx->cfg.public_host, a.public_port, status,
+			 app->name);
+out:
+	store_app_release(&a);
+}
+
+const struct target local_target = {
+	.name = "local",
+	.release = local_release,
+	.recover = local_recover,
+	.destroy = local_destroy,
+	.describe = local_describe,
+};

@@ -1,0 +1,14 @@
+/* target: where a built release runs (the local engine; OpenStack next) */
+#include "local.h"
+#include "target.h"
+
+const struct target *target_for(const struct store_app *app)
+{
+	(void)app;
+	return &local_target;
+}
+
+int target_docker_open(struct ctx *ctx, struct docker **out, struct err *err)
+{
+	return docker_open(ctx->cfg.docker_host, out, err);
+}
