@@ -9,14 +9,9 @@
 #include <jansson.h>
 
 #include "docker.h"
+#include "dockerapi.h"
 #include "jsonstream.h"
 
-#define API "/" DOCKER_API
-
-struct docker {
-	struct http *http;
-	char *host;
-};
 
 int docker_open(const char *host, struct docker **docker_out,
 		struct err *err)
@@ -59,16 +54,16 @@ const char *docker_host(const struct docker *d)
 
 /* ---- helpers ---- */
 
-static const char *jstr(json_t *obj, const char *key)
+const char *docker_jstr(json_t *obj, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
-static char *jdup(json_t *obj, const char *key)
+char *docker_jdup(json_t *obj, const char *key)
 {
-	const char *s = jstr(obj, key);
+	const char *s = docker_jstr(obj, key);
 
 	return s ? xstrdup(s) : NULL;
 }
@@ -77,7 +72,7 @@ static char *jdup(json_t *obj, const char *key)
  * Names and ids go into URL paths as they are (an image name has "/" and
  * a registry's ":port"), so anything that could end the path is refused.
  */
-static int check_name(const char *what, const char *name, struct err *err)
+int docker_check_name(const char *what, const char *name, struct err *err)
 {
 	const char *p;
 
@@ -97,7 +92,7 @@ static int check_name(const char *what, const char *name, struct err *err)
  * An answer that is not what was hoped for: "docker: OP: HTTP N: message",
  * the message from the engine's {"message": ...} when there is one.
  */
-static int api_error(struct http_response *res, const char *op,
+int docker_api_error(struct http_response *res, const char *op,
 		     struct err *err)
 {
 	json_t *j = NULL;
@@ -106,7 +101,7 @@ static int api_error(struct http_response *res, const char *op,
 
 	if (res->body.len) {
 		j = json_loadb(res->body.ptr, res->body.len, 0, NULL);
-		msg = jstr(j, "message");
+		msg = docker_jstr(j, "message");
 	}
 	if (!msg) {
 		buf_add(&text, res->body.ptr, res->body.len > 200 ? 200 : res->body.len);
@@ -122,7 +117,7 @@ static int api_error(struct http_response *res, const char *op,
 }
 
 /* Perform a request whose failure is a transport error, prefixed "docker: ". */
-static int call(struct docker *d, struct http_request *req,
+int docker_call(struct docker *d, struct http_request *req,
 		struct http_response *res, struct err *err)
 {
 	if (http_request(d->http, req, res, err) < 0) {
@@ -136,7 +131,7 @@ static int call(struct docker *d, struct http_request *req,
 }
 
 /* Request with an optional JSON body (stolen), answer in `res`. */
-static int call_json(struct docker *d, const char *method, const char *path,
+int docker_call_json(struct docker *d, const char *method, const char *path,
 		     json_t *body, struct http_response *res, struct err *err)
 {
 	static const char *const json_hdr[] = {
@@ -157,12 +152,12 @@ static int call_json(struct docker *d, const char *method, const char *path,
 		req.body_len = strlen(text);
 		req.headers = json_hdr;
 	}
-	ret = call(d, &req, res, err);
+	ret = docker_call(d, &req, res, err);
 	free(text);
 	return ret;
 }
 
-static json_t *parse_body(struct http_response *res, const char *op,
+json_t *docker_parse_body(struct http_response *res, const char *op,
 			  struct err *err)
 {
 	json_error_t jerr;
@@ -174,7 +169,7 @@ static json_t *parse_body(struct http_response *res, const char *op,
 }
 
 /* "KEY=VALUE" list to a JSON object; NULL stays NULL. */
-static json_t *kv_object(const char *const *kv)
+json_t *docker_kv_object(const char *const *kv)
 {
 	json_t *o;
 	size_t i;
@@ -197,7 +192,7 @@ static json_t *kv_object(const char *const *kv)
 	return o;
 }
 
-static json_t *str_array(const char *const *v)
+json_t *docker_str_array(const char *const *v)
 {
 	json_t *a = json_array();
 	size_t i;
@@ -208,7 +203,7 @@ static json_t *str_array(const char *const *v)
 }
 
 /* Append "&name=<json of obj>" (obj stolen) to a query. */
-static void add_json_param(struct buf *q, const char *name, json_t *obj)
+void docker_add_json_param(struct buf *q, const char *name, json_t *obj)
 {
 	char *text;
 
@@ -315,21 +310,21 @@ static int on_message(json_t *msg, void *payload, struct err *err)
 	json_t *aux = json_object_get(msg, "aux");
 	const char *text, *status;
 
-	text = jstr(detail, "message");
+	text = docker_jstr(detail, "message");
 	if (!text)
-		text = jstr(msg, "error");
+		text = docker_jstr(msg, "error");
 	if (text || detail || json_object_get(msg, "error")) {
 		/* the first error is the one that matters */
 		if (!s->error)
 			s->error = xstrdup(text && *text ? text : "unknown error");
 		return 0;
 	}
-	if ((text = jstr(msg, "stream"))) {
+	if ((text = docker_jstr(msg, "stream"))) {
 		buf_addstr(&s->pending, text);
 		flush_pending(s, 0);
 	}
-	if ((status = jstr(msg, "status"))) {
-		const char *id = jstr(msg, "id"), *progress = jstr(msg, "progress");
+	if ((status = docker_jstr(msg, "status"))) {
+		const char *id = docker_jstr(msg, "id"), *progress = docker_jstr(msg, "progress");
 		struct buf line = BUF_INIT;
 		time_t now = time(NULL);
 
@@ -348,11 +343,11 @@ static int on_message(json_t *msg, void *payload, struct err *err)
 		buf_release(&line);
 	}
 	if (json_is_object(aux)) {
-		if ((text = jstr(aux, "ID"))) {
+		if ((text = docker_jstr(aux, "ID"))) {
 			free(s->aux_id);
 			s->aux_id = xstrdup(text);
 		}
-		if ((text = jstr(aux, "Digest"))) {
+		if ((text = docker_jstr(aux, "Digest"))) {
 			free(s->aux_digest);
 			s->aux_digest = xstrdup(text);
 		}
@@ -408,10 +403,10 @@ static int run_stream(struct docker *d, struct http_request *req,
 	req->data_payload = s;
 	req->tick = on_tick;
 	req->tick_payload = s;
-	if (call(d, req, &res, err) < 0)
+	if (docker_call(d, req, &res, err) < 0)
 		goto out;
 	if (res.status < 200 || res.status >= 300) {
-		api_error(&res, op, err);
+		docker_api_error(&res, op, err);
 		goto out;
 	}
 	if (jsonstream_finish(&s->js, err) < 0) {
@@ -439,10 +434,10 @@ int docker_ping(struct docker *d, struct err *err)
 	req.path = API "/_ping";
 	req.want_headers = want;
 	req.max_body = 4096;
-	if (call(d, &req, &res, err) < 0)
+	if (docker_call(d, &req, &res, err) < 0)
 		goto out;
 	if (res.status != 200) {
-		api_error(&res, "ping", err);
+		docker_api_error(&res, "ping", err);
 		goto out;
 	}
 	v = http_response_header(&res, "Api-Version");
@@ -476,7 +471,7 @@ int docker_build(struct docker *d, const struct docker_build_opts *opts,
 	*image_id_out = NULL;
 	stream_init(&s, out);
 	docker_image_init(&img);
-	if (opts->tag && check_name("build", opts->tag, err) < 0)
+	if (opts->tag && docker_check_name("build", opts->tag, err) < 0)
 		goto out;
 	if (opts->tag)
 		buf_addf(&op, "build '%s'", opts->tag);
@@ -498,8 +493,8 @@ int docker_build(struct docker *d, const struct docker_build_opts *opts,
 	}
 	if (opts->nocache)
 		buf_addstr(&path, "&nocache=1");
-	add_json_param(&path, "labels", kv_object(opts->labels));
-	add_json_param(&path, "buildargs", kv_object(opts->buildargs));
+	docker_add_json_param(&path, "labels", docker_kv_object(opts->labels));
+	docker_add_json_param(&path, "buildargs", docker_kv_object(opts->buildargs));
 
 	req.method = "POST";
 	req.path = path.ptr;
@@ -543,6 +538,7 @@ void docker_image_init(struct docker_image *img)
 	memset(img, 0, sizeof(*img));
 	strvec_init(&img->repo_tags);
 	strvec_init(&img->repo_digests);
+	strvec_init(&img->exposed);
 }
 
 void docker_image_release(struct docker_image *img)
@@ -551,6 +547,7 @@ void docker_image_release(struct docker_image *img)
 	free(img->created);
 	strvec_clear(&img->repo_tags);
 	strvec_clear(&img->repo_digests);
+	strvec_clear(&img->exposed);
 	docker_image_init(img);
 }
 
@@ -574,22 +571,34 @@ int docker_image_inspect(struct docker *d, const char *name,
 
 	http_response_init(&res);
 	docker_image_release(img);
-	if (check_name("inspect image", name, err) < 0)
+	if (docker_check_name("inspect image", name, err) < 0)
 		goto out;
 	buf_addf(&op, "inspect image '%s'", name);
 	buf_addf(&path, API "/images/%s/json", name);
-	if (call_json(d, "GET", path.ptr, NULL, &res, err) < 0)
+	if (docker_call_json(d, "GET", path.ptr, NULL, &res, err) < 0)
 		goto out;
 	if (res.status != 200) {
-		api_error(&res, op.ptr, err);
+		docker_api_error(&res, op.ptr, err);
 		goto out;
 	}
-	if (!(j = parse_body(&res, op.ptr, err)))
+	if (!(j = docker_parse_body(&res, op.ptr, err)))
 		goto out;
-	img->id = jdup(j, "Id");
-	img->created = jdup(j, "Created");
+	img->id = docker_jdup(j, "Id");
+	img->created = docker_jdup(j, "Created");
 	push_strings(&img->repo_tags, json_object_get(j, "RepoTags"));
 	push_strings(&img->repo_digests, json_object_get(j, "RepoDigests"));
+	{
+		json_t *ports = json_object_get(json_object_get(j, "Config"),
+						"ExposedPorts");
+		const char *key;
+		json_t *v;
+
+		if (json_is_object(ports) && json_object_size(ports) < 1024) {
+			json_object_foreach(ports, key, v)
+				strvec_push(&img->exposed, key);
+			strvec_sort(&img->exposed);
+		}
+	}
 	size = json_object_get(j, "Size");
 	img->size = json_is_integer(size) ? json_integer_value(size) : 0;
 	if (!img->id) {
@@ -632,8 +641,8 @@ int docker_image_tag(struct docker *d, const char *src, const char *dst,
 	int ret = -1;
 
 	http_response_init(&res);
-	if (check_name("tag image", src, err) < 0 ||
-	    check_name("tag image", dst, err) < 0)
+	if (docker_check_name("tag image", src, err) < 0 ||
+	    docker_check_name("tag image", dst, err) < 0)
 		goto out;
 	buf_addf(&op, "tag image '%s' as '%s'", src, dst);
 	docker_split_ref(dst, &repo, &tag);
@@ -641,10 +650,10 @@ int docker_image_tag(struct docker *d, const char *src, const char *dst,
 	http_addquery(&path, repo);
 	buf_addstr(&path, "&tag=");
 	http_addquery(&path, tag);
-	if (call_json(d, "POST", path.ptr, NULL, &res, err) < 0)
+	if (docker_call_json(d, "POST", path.ptr, NULL, &res, err) < 0)
 		goto out;
 	if (res.status != 201 && res.status != 200) {
-		api_error(&res, op.ptr, err);
+		docker_api_error(&res, op.ptr, err);
 		goto out;
 	}
 	ret = 0;
@@ -672,14 +681,14 @@ int docker_auth_check(struct docker *d, const struct docker_auth *auth,
 		err_set(err, "docker: check credentials: invalid credentials");
 		goto out;
 	}
-	if (call_json(d, "POST", API "/auth", body, &res, err) < 0)
+	if (docker_call_json(d, "POST", API "/auth", body, &res, err) < 0)
 		goto out;
 	if (res.status != 200) {
 		struct buf op = BUF_INIT;
 
 		buf_addf(&op, "log in to '%s' as '%s'", auth->serveraddress,
 			 auth->username);
-		api_error(&res, op.ptr, err);
+		docker_api_error(&res, op.ptr, err);
 		buf_release(&op);
 		goto out;
 	}
@@ -714,7 +723,7 @@ static int registry_stream(struct docker *d, const char *verb, const char *ref,
 	if (digest_out)
 		*digest_out = NULL;
 	stream_init(&s, out);
-	if (check_name(verb, ref, err) < 0)
+	if (docker_check_name(verb, ref, err) < 0)
 		goto out;
 	buf_addf(&op, "%s '%s'", verb, ref);
 	docker_split_ref(ref, &name, &tag);
@@ -797,14 +806,14 @@ int docker_image_remove(struct docker *d, const char *name, int force,
 	int ret = -1;
 
 	http_response_init(&res);
-	if (check_name("remove image", name, err) < 0)
+	if (docker_check_name("remove image", name, err) < 0)
 		goto out;
 	buf_addf(&op, "remove image '%s'", name);
 	buf_addf(&path, API "/images/%s?force=%d", name, force ? 1 : 0);
-	if (call_json(d, "DELETE", path.ptr, NULL, &res, err) < 0)
+	if (docker_call_json(d, "DELETE", path.ptr, NULL, &res, err) < 0)
 		goto out;
 	if (res.status != 200) {
-		api_error(&res, op.ptr, err);
+		docker_api_error(&res, op.ptr, err);
 		goto out;
 	}
 	ret = 0;
@@ -839,7 +848,7 @@ int docker_image_save(struct docker *d, const char *name,
 	int ret = -1;
 
 	http_response_init(&res);
-	if (check_name("save image", name, err) < 0)
+	if (docker_check_name("save image", name, err) < 0)
 		goto out;
 	buf_addf(&op, "save image '%s'", name);
 	buf_addf(&path, API "/images/%s/get", name);
@@ -849,384 +858,11 @@ int docker_image_save(struct docker *d, const char *name,
 	req.tick = save_tick;
 	req.tick_payload = &s;
 	req.idle_secs = 300;
-	if (call(d, &req, &res, err) < 0)
+	if (docker_call(d, &req, &res, err) < 0)
 		goto out;
 	if (res.status != 200) {
-		api_error(&res, op.ptr, err);
+		docker_api_error(&res, op.ptr, err);
 		goto out;
-	}
-	ret = 0;
-out:
-	http_response_release(&res);
-	buf_release(&path);
-	buf_release(&op);
-	return ret;
-}
-
-/* ---- containers ---- */
-
-int docker_container_create(struct docker *d,
-			    const struct docker_container_opts *opts,
-			    char **id_out, struct err *err)
-{
-	struct http_response res;
-	struct buf path = BUF_INIT, op = BUF_INIT;
-	json_t *body, *host, *j = NULL;
-	const char *id;
-	int ret = -1;
-
-	*id_out = NULL;
-	http_response_init(&res);
-	if (opts->name)
-		buf_addf(&op, "create container '%s'", opts->name);
-	else
-		buf_addstr(&op, "create container");
-	if ((opts->name && check_name(op.ptr, opts->name, err) < 0) ||
-	    check_name(op.ptr, opts->image, err) < 0)
-		goto out;
-	if (opts->port < 0 || opts->port > 65535 ||
-	    opts->host_port < 0 || opts->host_port > 65535) {
-		err_set(err, "docker: %s: port out of range", op.ptr);
-		goto out;
-	}
-
-	body = json_object();
-	host = json_object();
-	json_object_set_new(body, "Image", json_string(opts->image));
-	if (opts->env)
-		json_object_set_new(body, "Env", str_array(opts->env));
-	if (opts->labels)
-		json_object_set_new(body, "Labels", kv_object(opts->labels));
-	if (opts->cmd)
-		json_object_set_new(body, "Cmd", str_array(opts->cmd));
-	if (opts->network)
-		json_object_set_new(host, "NetworkMode", json_string(opts->network));
-	if (opts->port && !(opts->network && !strcmp(opts->network, "host"))) {
-		char key[32], hp[16];
-		json_t *exposed = json_object(), *bindings = json_object();
-		json_t *binding = json_object();
-
-		snprintf(key, sizeof(key), "%d/tcp", opts->port);
-		snprintf(hp, sizeof(hp), "%d", opts->host_port);
-		json_object_set_new(exposed, key, json_object());
-		json_object_set_new(body, "ExposedPorts", exposed);
-		json_object_set_new(binding, "HostIp",
-				    json_string(opts->host_ip ? opts->host_ip : "127.0.0.1"));
-		json_object_set_new(binding, "HostPort",
-				    json_string(opts->host_port ? hp : ""));
-		json_object_set_new(bindings, key, json_pack("[o]", binding));
-		json_object_set_new(host, "PortBindings", bindings);
-	}
-	json_object_set_new(host, "RestartPolicy",
-			    json_pack("{s:s}", "Name",
-				      opts->restart ? opts->restart : "no"));
-	if (opts->memory > 0)
-		json_object_set_new(host, "Memory", json_integer(opts->memory));
-	if (opts->init)
-		json_object_set_new(host, "Init", json_true());
-	json_object_set_new(body, "HostConfig", host);
-
-	buf_addstr(&path, API "/containers/create");
-	if (opts->name) {
-		buf_addstr(&path, "?name=");
-		http_addquery(&path, opts->name);
-	}
-	if (call_json(d, "POST", path.ptr, body, &res, err) < 0)
-		goto out;
-	if (res.status != 201) {
-		api_error(&res, op.ptr, err);
-		goto out;
-	}
-	if (!(j = parse_body(&res, op.ptr, err)))
-		goto out;
-	if (!(id = jstr(j, "Id"))) {
-		err_set(err, "docker: %s: no Id in the answer", op.ptr);
-		goto out;
-	}
-	*id_out = xstrdup(id);
-	ret = 0;
-out:
-	json_decref(j);
-	http_response_release(&res);
-	buf_release(&path);
-	buf_release(&op);
-	return ret;
-}
-
-/* POST/DELETE on a container where 204 (and maybe 304) is success. */
-static int container_action(struct docker *d, const char *method,
-			    const char *verb, const char *id, const char *suffix,
-			    long idle_secs, struct err *err)
-{
-	struct http_request req = { 0 };
-	struct http_response res;
-	struct buf path = BUF_INIT, op = BUF_INIT;
-	int ret = -1;
-
-	http_response_init(&res);
-	buf_addf(&op, "%s container '%s'", verb, id ? id : "");
-	if (check_name(op.ptr, id, err) < 0)
-		goto out;
-	buf_addf(&path, API "/containers/%s%s", id, suffix);
-	req.method = method;
-	req.path = path.ptr;
-	req.idle_secs = idle_secs;
-	if (call(d, &req, &res, err) < 0)
-		goto out;
-	if (res.status != 204 && res.status != 304 && res.status != 200) {
-		api_error(&res, op.ptr, err);
-		goto out;
-	}
-	ret = 0;
-out:
-	http_response_release(&res);
-	buf_release(&path);
-	buf_release(&op);
-	return ret;
-}
-
-int docker_container_start(struct docker *d, const char *id, struct err *err)
-{
-	return container_action(d, "POST", "start", id, "/start", 0, err);
-}
-
-int docker_container_stop(struct docker *d, const char *id, int timeout_secs,
-			  struct err *err)
-{
-	char suffix[32];
-
-	if (timeout_secs < 0)
-		timeout_secs = 0;
-	snprintf(suffix, sizeof(suffix), "/stop?t=%d", timeout_secs);
-	/* the engine answers only once the container is down */
-	return container_action(d, "POST", "stop", id, suffix,
-				(long)timeout_secs + 60, err);
-}
-
-int docker_container_remove(struct docker *d, const char *id, int force,
-			    struct err *err)
-{
-	return container_action(d, "DELETE", "remove", id,
-				force ? "?force=1&v=1" : "?v=1", 0, err);
-}
-
-void docker_container_init(struct docker_container *c)
-{
-	memset(c, 0, sizeof(*c));
-	strvec_init(&c->labels);
-}
-
-void docker_container_release(struct docker_container *c)
-{
-	free(c->id);
-	free(c->name);
-	free(c->image);
-	free(c->image_id);
-	free(c->state);
-	free(c->health);
-	strvec_clear(&c->labels);
-	docker_container_init(c);
-}
-
-const char *docker_container_label(const struct docker_container *c,
-				   const char *key)
-{
-	size_t i, n = strlen(key);
-
-	for (i = 0; i < c->labels.nr; i++)
-		if (!strncmp(c->labels.v[i], key, n) && c->labels.v[i][n] == '=')
-			return c->labels.v[i] + n + 1;
-	return NULL;
-}
-
-static void set_labels(struct docker_container *c, json_t *labels)
-{
-	const char **keys;
-	const char *key;
-	json_t *v;
-	size_t n = 0, i;
-
-	if (!json_is_object(labels))
-		return;
-	keys = xcalloc(json_object_size(labels) + 1, sizeof(*keys));
-	json_object_foreach(labels, key, v)
-		keys[n++] = key;
-	/* insertion sort: label sets are small */
-	for (i = 1; i < n; i++) {
-		const char *k = keys[i];
-		size_t j = i;
-
-		while (j && strcmp(keys[j - 1], k) > 0) {
-			keys[j] = keys[j - 1];
-			j--;
-		}
-		keys[j] = k;
-	}
-	for (i = 0; i < n; i++) {
-		const char *val = jstr(labels, keys[i]);
-
-		strvec_pushf(&c->labels, "%s=%s", keys[i], val ? val : "");
-	}
-	free(keys);
-}
-
-static char *strip_slash(const char *name)
-{
-	return name ? xstrdup(name[0] == '/' ? name + 1 : name) : NULL;
-}
-
-int docker_container_inspect(struct docker *d, const char *id,
-			     struct docker_container *c, struct err *err)
-{
-	struct http_response res;
-	struct buf path = BUF_INIT, op = BUF_INIT;
-	json_t *j = NULL, *state, *config, *health;
-	int ret = -1;
-
-	http_response_init(&res);
-	docker_container_release(c);
-	buf_addf(&op, "inspect container '%s'", id ? id : "");
-	if (check_name(op.ptr, id, err) < 0)
-		goto out;
-	buf_addf(&path, API "/containers/%s/json", id);
-	if (call_json(d, "GET", path.ptr, NULL, &res, err) < 0)
-		goto out;
-	if (res.status != 200) {
-		api_error(&res, op.ptr, err);
-		goto out;
-	}
-	if (!(j = parse_body(&res, op.ptr, err)))
-		goto out;
-	state = json_object_get(j, "State");
-	config = json_object_get(j, "Config");
-	health = json_object_get(state, "Health");
-	c->id = jdup(j, "Id");
-	c->name = strip_slash(jstr(j, "Name"));
-	c->image = jdup(config, "Image");
-	c->image_id = jdup(j, "Image");
-	c->state = jdup(state, "Status");
-	c->running = json_is_true(json_object_get(state, "Running"));
-	c->exit_code = (int)json_integer_value(json_object_get(state, "ExitCode"));
-	c->health = jdup(health, "Status");
-	set_labels(c, json_object_get(config, "Labels"));
-	if (!c->id) {
-		err_set(err, "docker: %s: no Id in the answer", op.ptr);
-		goto out;
-	}
-	ret = 0;
-out:
-	json_decref(j);
-	http_response_release(&res);
-	buf_release(&path);
-	buf_release(&op);
-	return ret;
-}
-
-int docker_container_list(struct docker *d, const char *label, int all,
-			  struct docker_container **list_out, size_t *nr_out,
-			  struct err *err)
-{
-	struct http_response res;
-	struct buf path = BUF_INIT;
-	json_t *j = NULL, *v, *names;
-	struct docker_container *list = NULL;
-	size_t i, nr = 0;
-	int ret = -1;
-
-	*list_out = NULL;
-	*nr_out = 0;
-	http_response_init(&res);
-	buf_addf(&path, API "/containers/json?all=%d", all ? 1 : 0);
-	if (label)
-		add_json_param(&path, "filters",
-			       json_pack("{s:[s]}", "label", label));
-	if (call_json(d, "GET", path.ptr, NULL, &res, err) < 0)
-		goto out;
-	if (res.status != 200) {
-		api_error(&res, "list containers", err);
-		goto out;
-	}
-	if (!(j = parse_body(&res, "list containers", err)))
-		goto out;
-	if (!json_is_array(j)) {
-		err_set(err, "docker: list containers: expected a JSON array");
-		goto out;
-	}
-	list = xcalloc(json_array_size(j) + 1, sizeof(*list));
-	json_array_foreach(j, i, v) {
-		struct docker_container *c = &list[nr++];
-
-		docker_container_init(c);
-		c->id = jdup(v, "Id");
-		names = json_object_get(v, "Names");
-		c->name = strip_slash(json_string_value(json_array_get(names, 0)));
-		c->image = jdup(v, "Image");
-		c->state = jdup(v, "State");
-		c->running = c->state && !strcmp(c->state, "running");
-		set_labels(c, json_object_get(v, "Labels"));
-	}
-	*list_out = list;
-	*nr_out = nr;
-	list = NULL;
-	ret = 0;
-out:
-	json_decref(j);
-	http_response_release(&res);
-	buf_release(&path);
-	return ret;
-}
-
-void docker_container_list_free(struct docker_container *list, size_t nr)
-{
-	size_t i;
-
-	if (!list)
-		return;
-	for (i = 0; i < nr; i++)
-		docker_container_release(&list[i]);
-	free(list);
-}
-
-int docker_container_logs(struct docker *d, const char *id, int tail,
-			  struct buf *out, struct err *err)
-{
-	struct http_response res;
-	struct buf path = BUF_INIT, op = BUF_INIT;
-	const unsigned char *p;
-	size_t left, n;
-	int ret = -1;
-
-	http_response_init(&res);
-	buf_addf(&op, "logs of container '%s'", id ? id : "");
-	if (check_name(op.ptr, id, err) < 0)
-		goto out;
-	buf_addf(&path, API "/containers/%s/logs?stdout=1&stderr=1", id);
-	if (tail > 0)
-		buf_addf(&path, "&tail=%d", tail);
-	if (call_json(d, "GET", path.ptr, NULL, &res, err) < 0)
-		goto out;
-	if (res.status != 200) {
-		api_error(&res, op.ptr, err);
-		goto out;
-	}
-	/*
-	 * Without a tty the engine multiplexes stdout and stderr: frames of
-	 * [stream, 0, 0, 0, size (4 bytes, big endian)] + size bytes.
-	 */
-	p = (const unsigned char *)res.body.ptr;
-	left = res.body.len;
-	if (left >= 8 && p[0] <= 2 && !p[1] && !p[2] && !p[3]) {
-		while (left >= 8) {
-			n = ((size_t)p[4] << 24) | ((size_t)p[5] << 16) |
-			    ((size_t)p[6] << 8) | p[7];
-			if (n > left - 8)
-				n = left - 8;
-			buf_add(out, p + 8, n);
-			p += 8 + n;
-			left -= 8 + n;
-		}
-	} else {
-		buf_add(out, res.body.ptr, res.body.len);
 	}
 	ret = 0;
 out:
@@ -1310,7 +946,7 @@ int docker_registry_auth_from_config(const char *config_path,
 		}
 	}
 	if (!entry) {
-		if (jstr(j, "credsStore") || json_object_get(j, "credHelpers"))
+		if (docker_jstr(j, "credsStore") || json_object_get(j, "credHelpers"))
 			err_set(err, "docker: registry credentials for '%s': '%s' uses a credential helper, which solum does not support",
 				server, path.ptr);
 		else
@@ -1319,7 +955,7 @@ int docker_registry_auth_from_config(const char *config_path,
 		err->code = DOCKER_ENOTFOUND;
 		goto out;
 	}
-	if ((b64 = jstr(entry, "auth")) && *b64) {
+	if ((b64 = docker_jstr(entry, "auth")) && *b64) {
 		if (buf_add_base64_decoded(&plain, b64, 0) < 0 ||
 		    !(colon = memchr(plain.ptr, ':', plain.len))) {
 			err_set(err, "docker: registry credentials for '%s' in '%s': bad \"auth\" value",
@@ -1328,9 +964,9 @@ int docker_registry_auth_from_config(const char *config_path,
 		}
 		auth_out->username = xstrndup(plain.ptr, (size_t)(colon - plain.ptr));
 		auth_out->password = xstrdup(colon + 1);
-	} else if (jstr(entry, "username") && jstr(entry, "password")) {
-		auth_out->username = xstrdup(jstr(entry, "username"));
-		auth_out->password = xstrdup(jstr(entry, "password"));
+	} else if (docker_jstr(entry, "username") && docker_jstr(entry, "password")) {
+		auth_out->username = xstrdup(docker_jstr(entry, "username"));
+		auth_out->password = xstrdup(docker_jstr(entry, "password"));
 	} else {
 		err_set(err, "docker: registry credentials for '%s' in '%s': no \"auth\"",
 			server, path.ptr);

@@ -99,6 +99,7 @@ struct docker_image {
 	struct strvec repo_digests;	/* "name@sha256:..." */
 	long long size;
 	char *created;			/* RFC 3339 */
+	struct strvec exposed;		/* EXPOSE of the image: "8080/tcp", sorted */
 };
 
 void docker_image_init(struct docker_image *img);
@@ -177,13 +178,25 @@ struct docker_container_opts {
 	const char *host_ip;		/* NULL: "127.0.0.1" */
 	int host_port;			/* 0: the engine picks one */
 	const char *restart;		/* "no" (NULL), "always", "unless-stopped", "on-failure" */
-	long memory;			/* bytes, 0: no limit */
+	long long memory;		/* bytes, 0: no limit */
+	long long pids;			/* processes, 0: no limit */
+	int no_new_privileges;		/* security-opt no-new-privileges */
 	/*
 	 * Run the engine's init (tini) as PID 1, so the app gets SIGTERM with
 	 * its default action on stop even when it installs no handler.
 	 */
 	int init;
 };
+
+/*
+ * Create the bridge network `name` with `labels` ("KEY=VALUE", NULL-ended)
+ * unless it exists. Its subnet comes from the engine's address pool.
+ */
+int docker_network_ensure(struct docker *d, const char *name,
+			  const char *const *labels, struct err *err);
+/* Remove network `name`; a missing one is not an error. */
+int docker_network_remove(struct docker *d, const char *name,
+			  struct err *err);
 
 /* Create a container; `*id_out` is its id (owned). */
 int docker_container_create(struct docker *d,
@@ -214,6 +227,7 @@ struct docker_container {
 	int exit_code;		/* last exit status; 0 from a list */
 	char *health;		/* "healthy", ... or NULL without a healthcheck */
 	struct strvec labels;	/* "KEY=VALUE", sorted */
+	long pid;		/* its init's pid on the engine's host; 0 from a list */
 };
 
 void docker_container_init(struct docker_container *c);

@@ -1,6 +1,7 @@
 /* strvec: NULL-terminated, growable vectors of owned strings (argv, env) */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "strvec.h"
@@ -64,4 +65,15 @@ void strvec_pushl(struct strvec *sv, ...)
 	while ((s = va_arg(ap, const char *)))
 		strvec_push(sv, s);
 	va_end(ap);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strvec_sort(struct strvec *sv)
+{
+	if (sv->nr > 1)
+		qsort(sv->v, sv->nr, sizeof(*sv->v), cmp_str);
 }

@@ -21,5 +21,7 @@ void strvec_pushf(struct strvec *sv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Push each argument up to a terminating NULL. */
 void strvec_pushl(struct strvec *sv, ...) __attribute__((sentinel));
+/* Sort the strings in strcmp order. */
+void strvec_sort(struct strvec *sv);
 
 #endif
