@@ -18,6 +18,7 @@
 #include "file.h"
 #include "hook.h"
 #include "log.h"
+#include "nginx.h"
 #include "name.h"
 #include "repo.h"
 #include "sshd.h"
@@ -149,7 +150,8 @@ int cmd_init(int argc, char **argv, struct ctx *ctx)
 	/* a broken configuration is reported now, not at the first push */
 	if (config_load_home(&ctx->cfg, ctx->home, &err) < 0)
 		goto out;
-	if (sshd_hostkeys_ensure(ctx->home, &err) < 0)
+	if (sshd_hostkeys_ensure(ctx->home, &err) < 0 ||
+	    nginx_prepare(&ctx->cfg, &err) < 0)
 		goto out;
 	free(path);
 	path = xstrfmt("%s/solum.db", ctx->home);

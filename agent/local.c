@@ -94,6 +94,198 @@ static int health_once(struct http *h, const char *path, long *status_out)
 	return ok;
 }
 
+/* The container exited? Then say so with its last lines: -1, else 0. */
+static int check_exited(struct target_run *t, const char *id, struct err *err)
+{
+	struct docker_container c;
+	struct buf logs = BUF_INIT;
+	struct err e2 = ERR_INIT;
+	char *nl, *line;
+	int ret = 0;
+
+	docker_container_init(&c);
+	if (docker_container_inspect(t->docker, id, &c, &e2) < 0 || c.running)
+		goto out;
+	ret = err_set(err, "the new container exited (code %d) before answering on %s",
+		      c.exit_code, t->app->health_path);
+	if (docker_container_logs(t->docker, id, 5, &logs, &e2) < 0)
+		goto out;
+	for (line = logs.ptr; line && *line; line = nl + 1) {
+		nl = strchrnul(line, '\n');
+		if (nl > line)
+			out_printf(t->out, "       | %.*s", (int)(nl - line), line);
+		if (!*nl)
+			break;
+	}
+out:
+	buf_release(&logs);
+	docker_container_release(&c);
+	return ret;
+}
+
+/*
+ * The TCP sockets listening in the network namespace of process `pid`, as
+ * "ADDR:PORT" ("127.0.0.1:5000", "[::]:8080"), from /proc/PID/net/tcp{,6}.
+ */
+static void listeners(long pid, struct strvec *out)
+{
+	static const char *const files[] = { "tcp", "tcp6" };
+	char path[64], line[512];
+	size_t i;
+
+	for (i = 0; i < 2 && pid > 0; i++) {
+		FILE *f;
+		int n = 0;
+
+		snprintf(path, sizeof(path), "/proc/%ld/net/%s", pid, files[i]);
+		if (!(f = fopen(path, "re")))
+			continue;
+		while (fgets(line, sizeof(line), f) && n++ < 4096) {
+			char addr[40];
+			unsigned port, st, a;
+
+			if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x",
+				   addr, &port, &st) != 3 || st != 0x0A)
+				continue;
+			/* the engine's DNS for user-defined networks */
+			if (!strcmp(addr, "0B00007F"))
+				continue;
+			if (i == 0 && sscanf(addr, "%8x", &a) == 1)
+				strvec_pushf(out, "%u.%u.%u.%u:%u", a & 0xff,
+					     (a >> 8) & 0xff, (a >> 16) & 0xff,
+					     a >> 24, port);
+			else if (i == 1)
+				strvec_pushf(out, "[%s]:%u",
+					     !strcmp(addr, "00000000000000000000000000000000") ? "::" :
+					     !strcmp(addr, "00000000000000000000000001000000") ? "::1" :
+					     "...", port);
+		}
+		fclose(f);
+	}
+}
+
+/*
+ * The image's EXPOSE list ("8080/tcp, 8443/tcp", "nothing") into `out`;
+ * *port_out (optional) the lowest TCP port of it, 0 for none.
+ */
+static void exposed_ports(struct target_run *t, const char *image,
+			  struct buf *out, int *port_out, size_t *nr_out)
+{
+	struct docker_image img;
+	struct err e = ERR_INIT;
+	size_t i, nr = 0;
+	int low = 0;
+
+	docker_image_init(&img);
+	if (docker_image_inspect(t->docker, image, &img, &e) == 0) {
+		for (i = 0; i < img.exposed.nr; i++) {
+			char *end;
+			long p = strtol(img.exposed.v[i], &end, 10);
+
+			buf_addf(out, "%s%s", out->len ? ", " : "",
+				 img.exposed.v[i]);
+			if (p > 0 && p < 65536 && !strcmp(end, "/tcp")) {
+				nr++;
+				if (!low || p < low)
+					low = (int)p;
+			}
+		}
+	}
+	if (!out->len)
+		buf_addstr(out, "nothing");
+	if (port_out)
+		*port_out = low;
+	if (nr_out)
+		*nr_out = nr;
+	docker_image_release(&img);
+}
+
+static void exposed_text(struct target_run *t, struct buf *out)
+{
+	exposed_ports(t, t->rel->image ? t->rel->image : t->rel->image_id, out,
+		      NULL, NULL);
+}
+
+/*
+ * The port the app listens on inside its container: `app set --port`,
+ * else the image's EXPOSE (the lowest, with a word when there are
+ * several), else 5000, as Heroku and Dokku do.
+ */
+static int choose_container_port(struct target_run *t, const char *image)
+{
+	struct buf list = BUF_INIT;
+	size_t nr = 0;
+	int port = 0;
+
+	if (t->app->port > 0)
+		return t->app->port;
+	exposed_ports(t, image, &list, &port, &nr);
+	if (nr > 1)
+		out_printf(t->out, "       the image EXPOSEs %s: using %d (choose with solum app set %s --port N)",
+			   list.ptr, port, t->app->name);
+	buf_release(&list);
+	return port ? port : 5000;
+}
+
+/* Why nothing answered, in words a developer can act on, into `why`. */
+static void no_answer_reason(struct target_run *t, const char *id,
+			     struct buf *why)
+{
+	struct docker_container c;
+	struct strvec socks = STRVEC_INIT;
+	struct err e = ERR_INIT;
+	char want[16];
+	size_t i, loopback = 0, on_port = 0;
+
+	docker_container_init(&c);
+	if (docker_container_inspect(t->docker, id, &c, &e) == 0)
+		listeners(c.pid, &socks);
+	snprintf(want, sizeof(want), ":%d", t->rel->container_port);
+	for (i = 0; i < socks.nr; i++) {
+		const char *colon = strrchr(socks.v[i], ':');
+
+		if (strcmp(colon, want))
+			continue;
+		on_port++;
+		if (starts_with(socks.v[i], "127.", NULL) ||
+		    starts_with(socks.v[i], "[::1]", NULL))
+			loopback++;
+	}
+	if (loopback && loopback == on_port)
+		buf_addf(why, "; the app listens on 127.0.0.1%s inside its container, where nothing outside it can reach: listen on 0.0.0.0 ($PORT is %d)",
+			 want, t->rel->container_port);
+	else if (socks.nr && !on_port) {
+		buf_addstr(why, "; the app listens on ");
+		for (i = 0; i < socks.nr && i < 5; i++)
+			buf_addf(why, "%s%s", i ? ", " : "", socks.v[i]);
+		buf_addf(why, ", not on port %d: listen on $PORT or set the port (solum app set %s --port N)",
+			 t->rel->container_port, t->app->name);
+	} else if (!socks.nr && c.pid > 0)
+		buf_addstr(why, "; nothing listens inside the container");
+	strvec_clear(&socks);
+	docker_container_release(&c);
+}
+
+static void health_failed(struct target_run *t, const char *id, long status,
+			  struct err *err)
+{
+	const struct config *cfg = &t->ctx->cfg;
+	struct buf why = BUF_INIT, exposed = BUF_INIT;
+
+	if (status) {
+		err_set(err, "health check: %s answered %ld, not 2xx, for %ds",
+			t->app->health_path, status, cfg->health_timeout);
+		return;
+	}
+	exposed_text(t, &exposed);
+	no_answer_reason(t, id, &why);
+	err_set(err, "health check: nothing answered on port %d of the container (published on %s:%d) within %ds; the image EXPOSEs %s%s",
+		t->rel->container_port, cfg->local_bind, t->rel->host_port,
+		cfg->health_timeout, exposed.ptr, why.ptr ? why.ptr : "");
+	buf_release(&why);
+	buf_release(&exposed);
+}
+
 static int health_check(struct target_run *t, const char *id, struct err *err)
 {
 	const struct config *cfg = &t->ctx->cfg;
@@ -110,48 +302,16 @@ static int health_check(struct target_run *t, const char *id, struct err *err)
 	for (;;) {
 		if (health_once(h, t->app->health_path, &status)) {
 			out_printf(t->out, "       %s answered %ld after %.1fs",
-			     t->app->health_path, status, out_step_secs(t->out));
+				   t->app->health_path, status,
+				   out_step_secs(t->out));
 			ret = 0;
 			break;
 		}
 		/* a container that exited will not come back */
-		if (++n % 4 == 0) {
-			struct docker_container c;
-			struct err e2 = ERR_INIT;
-
-			docker_container_init(&c);
-			if (docker_container_inspect(t->docker, id, &c, &e2) == 0 &&
-			    !c.running) {
-				struct buf logs = BUF_INIT;
-				char *nl, *line;
-
-				err_set(err, "the new container exited (code %d) before answering on %s",
-					c.exit_code, t->app->health_path);
-				if (docker_container_logs(t->docker, id, 5, &logs,
-							  &e2) == 0) {
-					for (line = logs.ptr; *line; line = nl + 1) {
-						nl = strchrnul(line, '\n');
-						if (nl > line)
-							out_printf(t->out, "       | %.*s",
-							     (int)(nl - line), line);
-						if (!*nl)
-							break;
-					}
-				}
-				buf_release(&logs);
-				docker_container_release(&c);
-				break;
-			}
-			docker_container_release(&c);
-		}
+		if (++n % 4 == 0 && check_exited(t, id, err) < 0)
+			break;
 		if (out_now_ms() >= deadline) {
-			if (status)
-				err_set(err, "health check: %s answered %ld, not 2xx, for %ds",
-					t->app->health_path, status, cfg->health_timeout);
-			else
-				err_set(err, "health check: nothing answered on %s:%d%s within %ds",
-					cfg->local_bind, t->rel->host_port,
-					t->app->health_path, cfg->health_timeout);
+			health_failed(t, id, status, err);
 			break;
 		}
 		/* most apps answer within a few hundred ms: poll fast at first */
@@ -164,22 +324,47 @@ out:
 	return ret;
 }
 
-/* Environment of the container: the app's params, then solum's own. */
-static void container_env(struct target_run *t, struct strvec *env)
+static void add_env_object(struct strvec *env, const char *text)
 {
-	json_t *params = json_loads(t->app->params ? t->app->params : "{}", 0,
-				    NULL);
+	json_t *obj = json_loads(text ? text : "{}", 0, NULL);
 	const char *k;
 	json_t *v;
 
-	json_object_foreach(params, k, v)
+	json_object_foreach(obj, k, v)
 		if (json_is_string(v))
 			strvec_pushf(env, "%s=%s", k, json_string_value(v));
-	json_decref(params);
-	strvec_pushf(env, "PORT=%d", t->rel->host_port);
+	json_decref(obj);
+}
+
+/*
+ * Environment of the container: the app's params and secret settings,
+ * then solum's own (names solum reserves are refused as params).
+ */
+static void container_env(struct target_run *t, struct strvec *env)
+{
+	add_env_object(env, t->app->params);
+	add_env_object(env, t->app->secrets);
+	strvec_pushf(env, "PORT=%d", t->rel->container_port);
 	strvec_pushf(env, "SOLUM_APP=%s", t->app->name);
 	strvec_pushf(env, "SOLUM_RELEASE=v%d", t->rel->number);
 	strvec_pushf(env, "SOLUM_COMMIT=%s", t->rel->commit);
+}
+
+/* The app's own network: apps cannot reach each other. */
+static char *network_name(const char *app)
+{
+	return xstrfmt("solum-%s", app);
+}
+
+static int ensure_network(struct target_run *t, const char *net,
+			  struct err *err)
+{
+	char *label = xstrfmt("solum.app=%s", t->app->name);
+	const char *labels[] = { label, NULL };
+	int ret = docker_network_ensure(t->docker, net, labels, err);
+
+	free(label);
+	return ret;
 }
 
 /* Stop and remove the app's containers other than `keep`. */
@@ -222,6 +407,7 @@ static int local_release(struct target_run *t, struct err *err)
 	char *name = xstrfmt("solum-%s-v%d", t->app->name, t->rel->number);
 	char *id = NULL, *lock_path = xstrfmt("%s/run/ports.lock", t->ctx->home);
 	char *new_container = NULL;	/* created here; removed on failure */
+	char *net = network_name(t->app->name);
 	int lock_fd = -1, port = 0, public_port = 0, ret = -1;
 	struct err e2 = ERR_INIT;
 
@@ -233,6 +419,7 @@ static int local_release(struct target_run *t, struct err *err)
 		goto out;
 	/* a leftover of an interrupted attempt at this release */
 	docker_container_remove(t->docker, name, 1, &e2);
+	copts.image = t->rel->image ? t->rel->image : t->rel->image_id;
 
 	/* choosing a port and creating the container that claims it is atomic */
 	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -240,21 +427,27 @@ static int local_release(struct target_run *t, struct err *err)
 		err_errno(err, "lock '%s'", lock_path);
 		goto out;
 	}
-	if (pick_port(t, &port, err) < 0)
+	if (pick_port(t, &port, err) < 0 || ensure_network(t, net, err) < 0)
 		goto out;
 	t->rel->host_port = port;
+	t->rel->container_port = choose_container_port(t, copts.image);
 	container_env(t, &env);
 	strvec_pushf(&labels, "solum.app=%s", t->app->name);
 	strvec_pushf(&labels, "solum.release=%d", t->rel->number);
 	strvec_pushf(&labels, "solum.port=%d", port);
 	strvec_pushf(&labels, "solum.commit=%s", t->rel->commit);
 	copts.name = name;
-	copts.image = t->rel->image ? t->rel->image : t->rel->image_id;
 	copts.env = (const char *const *)env.v;
 	copts.labels = (const char *const *)labels.v;
-	copts.network = "host";
+	copts.network = net;
+	copts.port = t->rel->container_port;
+	copts.host_ip = cfg->local_bind;
+	copts.host_port = port;
 	copts.restart = "unless-stopped";
 	copts.init = 1;
+	copts.memory = t->app->memory >= 0 ? t->app->memory : cfg->local_memory;
+	copts.pids = t->app->pids >= 0 ? t->app->pids : cfg->local_pids;
+	copts.no_new_privileges = 1;
 	if (docker_container_create(t->docker, &copts, &id, err) < 0)
 		goto out;
 	new_container = xstrdup(name);
@@ -264,8 +457,8 @@ static int local_release(struct target_run *t, struct err *err)
 	lock_fd = -1;
 	if (docker_container_start(t->docker, id, err) < 0)
 		goto out;
-	out_printf(t->out, "       container %s listens on %s:%d", name,
-	     cfg->local_bind, port);
+	out_printf(t->out, "       container %s: port %d published on %s:%d",
+		   name, t->rel->container_port, cfg->local_bind, port);
 	if (health_check(t, id, err) < 0)
 		goto out;
 	if (is_cancelled(t)) {
@@ -293,6 +486,7 @@ out:
 	strvec_clear(&labels);
 	free(lock_path);
 	free(name);
+	free(net);
 	free(id);
 	return ret;
 }
@@ -303,6 +497,7 @@ static int local_destroy(struct ctx *ctx, const char *app, FILE *out,
 	struct docker *d = NULL;
 	struct docker_container *list = NULL;
 	char *label = xstrfmt("solum.app=%s", app);
+	char *net = network_name(app);
 	size_t nr = 0, i;
 	int ret = -1;
 
@@ -316,14 +511,16 @@ static int local_destroy(struct ctx *ctx, const char *app, FILE *out,
 			goto out;
 		fprintf(out, "removed container %s\n", list[i].name);
 	}
+	if (docker_network_remove(d, net, err) < 0)
+		goto out;
 	ret = 0;
 out:
 	docker_container_list_free(list, nr);
 	docker_free(d);
 	free(label);
+	free(net);
 	return ret;
 }
-
 
 /* Remove the app's containers other than those of release `keep`. */
 static int remove_others(struct docker *d, const char *app, int keep,
@@ -400,13 +597,17 @@ static void local_describe(struct ctx *ctx, const struct store_app *app,
 			   char *line, size_t size)
 {
 	struct store_app a;
+	struct store_release ok;
 	struct err e = ERR_INIT;
 	int release = 0;
 	long status;
 
 	store_app_init(&a);
+	store_release_init(&ok);
 	if (store_app_get(ctx->store, app->name, &a, &e) != 0 ||
-	    !a.public_port) {
+	    !a.public_port ||
+	    store_release_latest(ctx->store, app->name, "succeeded", &ok,
+				 &e) != 0) {
 		snprintf(line, size, "nothing of %s is running yet", app->name);
 		goto out;
 	}
@@ -423,6 +624,7 @@ static void local_describe(struct ctx *ctx, const struct store_app *app,
 			 ctx->cfg.public_host, a.public_port, status,
 			 app->name);
 out:
+	store_release_release(&ok);
 	store_app_release(&a);
 }
 

@@ -238,6 +238,17 @@ out:
 	return ret;
 }
 
+int nginx_prepare(const struct config *cfg, struct err *err)
+{
+	struct paths p;
+	int ret;
+
+	paths_init(&p, cfg->home);
+	ret = prepare(&p, err);
+	paths_release(&p);
+	return ret;
+}
+
 /* Take the home's nginx lock; the kernel drops it when we die. */
 static int take_lock(const struct paths *p, int *fd_out, struct err *err)
 {

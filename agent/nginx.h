@@ -89,6 +89,14 @@ int nginx_stop(const struct config *cfg, struct err *err);
 int nginx_running(const struct config *cfg, pid_t *pid_out);
 
 /*
+ * Write <home>/nginx/ and its nginx.conf (no app yet), so that the front
+ * can be started on its own, e.g. by contrib/systemd/solum-front.service,
+ * before any deploy: a master that runs already is reloaded by deploys,
+ * never restarted, so it stays in whatever service started it.
+ */
+int nginx_prepare(const struct config *cfg, struct err *err);
+
+/*
  * One GET of http://<local_bind>:<listen_port>/: the HTTP status (any) with
  * *release_out the X-Solum-Release it carried (0: none), or -1 when
  * nothing answered, the reason in err.

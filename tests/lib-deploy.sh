@@ -54,7 +54,7 @@ deploy_setup() {
 	solum_user admin admin "*"
 }
 
-# make_app DIR: a tiny web app (busybox httpd on 127.0.0.1:$PORT) whose
+# make_app DIR: a tiny web app (busybox httpd on $PORT, all interfaces) whose
 # /version.txt says VERSION.
 make_app() {
 	local dir=$1 version=${2:-one}
@@ -68,7 +68,7 @@ DOCKERFILE
 	cat >"$dir/start.sh" <<'SH' &&
 #!/bin/sh
 echo "$SOLUM_RELEASE" >/www/release.txt
-exec httpd -f -p "127.0.0.1:$PORT" -h /www
+exec httpd -f -p "$PORT" -h /www
 SH
 	chmod +x "$dir/start.sh" &&
 	echo "$version" >"$dir/www/version.txt" &&
