@@ -17,10 +17,12 @@
 # the test suite) never clash over docker0 or a subnet. It runs with
 # --iptables=false --ip-masq=false --ip-forward=false: no global iptables
 # chains, published ports go through the engine's userland proxy on
-# 127.0.0.1, and with forwarding off a container can reach neither another
-# app's network nor anything beyond this host. solum gives each app a
-# network of its own from the engine's address pool. On stop the bridge
-# and the bridges of the engine's networks are deleted.
+# 127.0.0.1. Two FORWARD rules of its own drop whatever is routed from or
+# to the engine's /16, so a container can reach neither another app's
+# network nor anything beyond this host, whatever net.ipv4.ip_forward says
+# (another engine on the host may turn it on). solum gives each app a
+# network of its own from the engine's address pool. On stop the rules,
+# the bridge and the bridges of the engine's networks are deleted.
 #
 # When DOCKER_HOST names a unix socket where an engine answers /_ping,
 # "start" starts nothing and prints that socket instead (the caller may use
@@ -84,6 +86,19 @@ bridge_up() {
 	ip addr add "10.$x.0.1/24" dev "$name" || return 1
 	ip link set "$name" up || return 1
 	echo "$name 10.$x" >"$netfile"
+	forward_rules -I "10.$x"
+}
+
+# forward_rules -I|-D 10.X: drop what is forwarded from or to 10.X.0.0/16
+forward_rules() {
+	local op=$1 net=$2.0.0/16 tag
+	command -v iptables >/dev/null || {
+		echo "dockerd.sh: iptables not found: apps of this engine are not isolated from each other" >&2
+		return 0
+	}
+	tag="solum $(bridge_name)"
+	iptables -w "$op" FORWARD -s "$net" -m comment --comment "$tag" -j DROP 2>/dev/null || [ "$op" = -D ]
+	iptables -w "$op" FORWARD -d "$net" -m comment --comment "$tag" -j DROP 2>/dev/null || [ "$op" = -D ]
 }
 
 # The engine's networks' bridges ("br-" and 12 hex of the id), asked from
@@ -95,13 +110,14 @@ network_bridges() {
 }
 
 bridges_down() {
-	local name b
+	local name b octet
 	for b in "$@"; do
 		ip link del "$b" 2>/dev/null || true
 	done
 	if [ -f "$netfile" ]; then
-		read -r name _ <"$netfile" || true
+		read -r name octet <"$netfile" || true
 		[ -n "$name" ] && ip link del "$name" 2>/dev/null || true
+		[ -n "$octet" ] && forward_rules -D "$octet"
 		rm -f "$netfile"
 	fi
 }
