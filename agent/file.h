@@ -21,4 +21,19 @@ int file_write_atomic(const char *path, const char *text, mode_t mode,
 /* mkdir -p: create `path` and its missing parents with `mode`. */
 int file_mkdir_p(const char *path, mode_t mode, struct err *err);
 
+/*
+ * OpenSSH's StrictModes for one path: 0 if `path` belongs to the effective
+ * user and neither its group nor others may read, write or search it; 1 if
+ * it does not exist; -1 with a line naming the path and its mode (or owner)
+ * otherwise.
+ */
+int file_check_private(const char *path, struct err *err);
+
+/*
+ * chmod go-rwx, recursively: `path` and everything below it end up with
+ * no group or other bits. Symbolic links are neither followed nor changed.
+ * -1 with the path that could not be changed.
+ */
+int file_restrict_tree(const char *path, struct err *err);
+
 #endif
