@@ -34,13 +34,17 @@ int file_write_atomic(const char *path, const char *text, mode_t mode,
 	char *tmp = xstrfmt("%s.tmp%ld", path, (long)getpid());
 	int fd, ret = -1;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* a new file, so that open(2) gives it `mode` less the umask */
+	if (unlink(tmp) < 0 && errno != ENOENT) {
+		err_errno(err, "cannot remove '%s'", tmp);
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0) {
 		err_errno(err, "cannot create '%s'", tmp);
 		goto out;
 	}
-	if (file_write_all(fd, text, strlen(text)) < 0 || fchmod(fd, mode) < 0 ||
-	    fsync(fd) < 0) {
+	if (file_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
 		err_errno(err, "cannot write '%s'", tmp);
 		close(fd);
 		unlink(tmp);

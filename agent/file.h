@@ -11,9 +11,11 @@
 int file_write_all(int fd, const void *data, size_t len);
 
 /*
- * Replace `path` with `text` (mode `mode`) atomically: written and fsync'ed
- * to "<path>.tmp<pid>", then renamed over `path`, so a reader sees the old
- * file or the new one, never half of one.
+ * Replace `path` with `text` atomically: written and fsync'ed to a new
+ * "<path>.tmp<pid>", then renamed over `path`, so a reader sees the old
+ * file or the new one, never half of one. The file gets `mode` less the
+ * umask, as open(2) gives it (solum runs under umask 077: its files are
+ * its owner's alone).
  */
 int file_write_atomic(const char *path, const char *text, mode_t mode,
 		      struct err *err);
