@@ -319,18 +319,20 @@ static int app_option(struct app_opts *o, int c, const char *v,
 	return cli_usage(err);
 }
 
-/* The option as typed, without any "=value": values are not echoed. */
-static int unknown_option(const char *arg, struct err *err)
+/*
+ * An argument for a message: up to any '=' (`--secret K=V` typed wrong
+ * must not echo V), escaped and cut short.
+ */
+static void quote_arg(const char *arg, char *dst, size_t size)
 {
-	char raw[48], q[48];
+	char raw[48];
 	size_t n = strcspn(arg, "=");
 
 	if (n >= sizeof(raw))
 		n = sizeof(raw) - 1;
 	memcpy(raw, arg, n);
 	raw[n] = '\0';
-	name_quote(raw, q, sizeof(q));
-	return err_set(err, "unknown option '%s'; see 'solum app --help'", q);
+	name_quote(raw, dst, size);
 }
 
 /*
@@ -359,21 +361,28 @@ static int app_options(int argc, char **argv, struct app_opts *o,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	char q[48];
 	int c;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		if (c == 'h')
 			return 1;
-		if (c == '?' || c == ':')
-			return unknown_option(argv[optind - 1], err);
+		if (c == '?' || c == ':') {
+			quote_arg(argv[optind - 1], q, sizeof(q));
+			return err_set(err, c == ':' ? "option '%s' needs a value" :
+				       "unknown option '%s'; see 'solum app --help'",
+				       q);
+		}
 		if (app_option(o, c, optarg, err) < 0)
 			return -1;
 	}
-	if (optind != argc)
-		return err_set(err, "unexpected argument '%.40s'; options go after the app's name",
-			       argv[optind]);
+	if (optind != argc) {
+		quote_arg(argv[optind], q, sizeof(q));
+		return err_set(err, "unexpected argument '%s'; see 'solum app --help'",
+			       q);
+	}
 	return 0;
 }
 
