@@ -6,9 +6,14 @@
 
 #include "authkeys.h"
 #include "buf.h"
-#include "name.h"
 
 #define CERT_SUFFIX "-cert-v01@openssh.com"
+/*
+ * What the line holds is never quoted back: `key add` may have been handed
+ * a file that is not a key at all (a password file), and its error goes to
+ * whoever ran it.
+ */
+#define UNKNOWN_TYPE "not a public key: no known key type (such as ssh-ed25519) at the start of the line"
 
 void authkey_init(struct authkey *k)
 {
@@ -67,17 +72,14 @@ out:
 
 static int supported_type(const char *type, struct err *err)
 {
-	char q[72];
 	size_t n = strlen(type), s = strlen(CERT_SUFFIX);
 
-	name_quote(type, q, sizeof(q));
 	if (n > s && !strcmp(type + n - s, CERT_SUFFIX))
-		return err_set(err, "certificates are not supported ('%s'); give the plain public key",
-			       q);
+		return err_set(err, "certificates are not supported; give the plain public key");
 	if (!strcmp(type, "ssh-dss"))
 		return err_set(err, "ssh-dss keys are not supported; use an ssh-ed25519 key");
 	if (ssh_key_type_from_name(type) == SSH_KEYTYPE_UNKNOWN)
-		return err_set(err, "unknown key type '%s'", q);
+		return err_set(err, UNKNOWN_TYPE);
 	return 0;
 }
 
@@ -172,8 +174,7 @@ int authkey_parse(const char *line, struct authkey *out, struct err *err)
 	w = next_word(copy, &n);
 	if (!looks_like_type(w, n)) {
 		/* `options type blob`: options are the only other form */
-		const char *p = w;
-		char q[72];
+		const char *p;
 
 		for (p = w; *p; p++)
 			if (p > w && is_space(p[-1]) &&
@@ -181,24 +182,10 @@ int authkey_parse(const char *line, struct authkey *out, struct err *err)
 			     starts_with(p, "ecdsa-", NULL) ||
 			     starts_with(p, "sk-", NULL)))
 				break;
-		if (*p) {
-			char opts[80];
-
-			n = (size_t)(p - w);
-			while (n && is_space(w[n - 1]))
-				n--;
-			if (n >= sizeof(opts))
-				n = sizeof(opts) - 1;
-			memcpy(opts, w, n);
-			opts[n] = '\0';
-			name_quote(opts, q, sizeof(q));
-			err_set(err, "key options are not supported ('%s'); give the key without them",
-				q);
-			goto out;
-		}
-		type = xstrndup(w, n);
-		name_quote(type, q, sizeof(q));
-		err_set(err, "unknown key type '%s'", q);
+		if (*p)
+			err_set(err, "key options are not supported; give the key without them");
+		else
+			err_set(err, UNKNOWN_TYPE);
 		goto out;
 	}
 	type = xstrndup(w, n);

@@ -1,4 +1,5 @@
 /* file: small file-system helpers shared by the modules */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,13 +34,17 @@ int file_write_atomic(const char *path, const char *text, mode_t mode,
 	char *tmp = xstrfmt("%s.tmp%ld", path, (long)getpid());
 	int fd, ret = -1;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* a new file, so that open(2) gives it `mode` less the umask */
+	if (unlink(tmp) < 0 && errno != ENOENT) {
+		err_errno(err, "cannot remove '%s'", tmp);
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0) {
 		err_errno(err, "cannot create '%s'", tmp);
 		goto out;
 	}
-	if (file_write_all(fd, text, strlen(text)) < 0 || fchmod(fd, mode) < 0 ||
-	    fsync(fd) < 0) {
+	if (file_write_all(fd, text, strlen(text)) < 0 || fsync(fd) < 0) {
 		err_errno(err, "cannot write '%s'", tmp);
 		close(fd);
 		unlink(tmp);
@@ -82,4 +87,71 @@ int file_mkdir_p(const char *path, mode_t mode, struct err *err)
 	}
 	free(tmp);
 	return ret;
+}
+
+int file_check_private(const char *path, struct err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return err_errno(err, "cannot stat '%s'", path);
+	}
+	if (st.st_uid != geteuid())
+		return err_set(err, "'%s' belongs to uid %lu, not to uid %lu that runs solum",
+			       path, (unsigned long)st.st_uid,
+			       (unsigned long)geteuid());
+	if (st.st_mode & 077)
+		return err_set(err, "'%s' is open to other users (mode %04o, want %04o)",
+			       path, (unsigned)(st.st_mode & 07777),
+			       (unsigned)(st.st_mode & 07700));
+	return 0;
+}
+
+/* Take group and other bits off `name` in directory `at`, and below it. */
+static int restrict_at(int at, const char *name, const char *path,
+		       int depth, struct err *err)
+{
+	struct stat st;
+	DIR *d = NULL;
+	struct dirent *de;
+	int fd, ret = 0;
+
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 :
+			err_errno(err, "cannot stat '%s'", path);
+	/* a link's own mode means nothing; what it points at is not ours */
+	if (S_ISLNK(st.st_mode))
+		return 0;
+	if ((st.st_mode & 077) &&
+	    fchmodat(at, name, st.st_mode & 07700, 0) < 0)
+		return err_errno(err, "cannot change the mode of '%s'", path);
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	if (depth > 64)
+		return err_set(err, "'%s': directories nested too deep", path);
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return err_errno(err, "cannot open '%s'", path);
+	}
+	while (!ret && (de = readdir(d))) {
+		char *sub;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		sub = xstrfmt("%s/%s", path, de->d_name);
+		ret = restrict_at(fd, de->d_name, sub, depth + 1, err);
+		free(sub);
+	}
+	closedir(d);
+	return ret;
+}
+
+int file_restrict_tree(const char *path, struct err *err)
+{
+	return restrict_at(AT_FDCWD, path, path, 0, err);
 }

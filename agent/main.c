@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "key", cmd_key, CMD_STORE, "add, list and remove users' SSH keys" },
 	{ "grant", cmd_grant, CMD_STORE, "give a user a role on a repository" },
 	{ "revoke", cmd_revoke, CMD_STORE, "take a user's role on a repository away" },
+	{ "grants", cmd_grants, CMD_STORE, "list who has which role on which repository" },
 	{ "deploy", cmd_deploy, CMD_STORE, "run the pipeline for a revision in the repository" },
 	{ "releases", cmd_releases, CMD_STORE, "an app's release history" },
 	{ "logs", cmd_logs, CMD_STORE, "a release's log; --follow for a running one" },
@@ -70,6 +71,12 @@ int main(int argc, char **argv)
 	char *dbpath = NULL, *abshome = NULL;
 	int i, ret = 1;
 
+	/*
+	 * What solum creates is its owner's alone (configuration with
+	 * passwords, the database, logs, repositories), whatever umask it
+	 * was started with; the processes it runs inherit this.
+	 */
+	umask(077);
 	memset(&ctx, 0, sizeof(ctx));
 	config_init(&ctx.cfg);
 	for (i = 1; i < argc; i++) {

@@ -4,26 +4,44 @@
 
 #include "name.h"
 
-int name_valid(const char *s)
+#define ENV_NAME_MAX 64
+
+static int is_alnum_lower(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static int is_separator(char c)
+{
+	return c == '.' || c == '_' || c == '-';
+}
+
+/* The rule name_valid() states; the broken part of it, or NULL. */
+static const char *name_problem(const char *s)
 {
 	size_t i, n;
 
-	if (!s)
-		return 0;
+	if (!s || !*s)
+		return "must not be empty";
 	n = strlen(s);
-	if (n < 1 || n > NAME_MAX_LEN)
-		return 0;
-	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
-		return 0;
-	for (i = 1; i < n; i++) {
-		char c = s[i];
+	if (n > NAME_MAX_LEN)
+		return "longer than 63 characters";
+	for (i = 0; i < n; i++)
+		if (!is_alnum_lower(s[i]) && !is_separator(s[i]))
+			return "only lower-case letters, digits, '.', '_' and '-' are allowed";
+	if (!is_alnum_lower(s[0]))
+		return "must start with a letter or digit";
+	if (!is_alnum_lower(s[n - 1]))
+		return "must end with a letter or digit";
+	for (i = 1; i < n; i++)
+		if (is_separator(s[i]) && is_separator(s[i - 1]))
+			return "'.', '_' and '-' must stand between letters or digits, one at a time";
+	return NULL;
+}
 
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	/* "x.." style names are fine; path traversal needs a leading '.' */
-	return 1;
+int name_valid(const char *s)
+{
+	return !name_problem(s);
 }
 
 void name_quote(const char *s, char *dst, size_t size)
@@ -51,18 +69,46 @@ void name_quote(const char *s, char *dst, size_t size)
 
 int name_check(const char *what, const char *s, struct err *err)
 {
+	const char *problem = name_problem(s);
 	char q[72];
 
-	if (name_valid(s))
+	if (!problem)
 		return 0;
 	name_quote(s ? s : "", q, sizeof(q));
-	if (!s || !*s)
-		return err_set(err, "invalid %s name '': must not be empty", what);
-	if (strlen(s) > NAME_MAX_LEN)
-		return err_set(err, "invalid %s name '%s': longer than %d characters",
-			       what, q, NAME_MAX_LEN);
-	return err_set(err, "invalid %s name '%s': use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit",
-		       what, q);
+	return err_set(err, "invalid %s name '%s': %s", what, q, problem);
+}
+
+int name_env_check(const char *what, const char *key, size_t len,
+		   struct err *err)
+{
+	char k[ENV_NAME_MAX + 1], q[72];
+	size_t i;
+
+	if (!len)
+		return err_set(err, "invalid %s: the name must not be empty",
+			       what);
+	if (len > ENV_NAME_MAX)
+		return err_set(err, "invalid %s: the name is longer than %d characters",
+			       what, ENV_NAME_MAX);
+	memcpy(k, key, len);
+	k[len] = '\0';
+	name_quote(k, q, sizeof(q));
+	for (i = 0; i < len; i++)
+		if (!((k[i] >= 'A' && k[i] <= 'Z') ||
+		      (k[i] >= 'a' && k[i] <= 'z') ||
+		      (k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+			return err_set(err, "invalid %s name '%s': only letters, digits and '_' are allowed",
+				       what, q);
+	if (k[0] >= '0' && k[0] <= '9')
+		return err_set(err, "invalid %s name '%s': must not start with a digit",
+			       what, q);
+	if (!strcmp(k, "PORT"))
+		return err_set(err, "invalid %s name 'PORT': reserved, solum sets it to the app's port",
+			       what);
+	if (!strncmp(k, "SOLUM_", 6))
+		return err_set(err, "invalid %s name '%s': reserved, names starting with SOLUM_ are set by solum",
+			       what, q);
+	return 0;
 }
 
 int name_branch_valid(const char *s)

@@ -9,8 +9,8 @@
 #define SSHCMD_MAX_WORDS 64
 
 static const char *const admin_verbs[] = {
-	"app", "key", "grant", "revoke", "deploy", "releases", "rollback",
-	"logs", "cancel", "help", NULL
+	"app", "key", "grant", "revoke", "grants", "deploy", "releases",
+	"rollback", "logs", "cancel", "help", NULL
 };
 
 /* characters a shell would give meaning to; refused even without a shell */

@@ -31,8 +31,8 @@ void sshcmd_release(struct sshcmd *c);
  * inside, a second argument and anything outside [A-Za-z0-9._/-] are
  * refused. Admin commands are words separated by spaces (leading,
  * trailing and repeated spaces are ignored), at most 64, whose first word
- * is an admin verb (app, key, grant, revoke, deploy, releases, rollback,
- * logs, cancel, help); quotes, backslashes and the shell's `$`, backtick,
+ * is an admin verb (app, key, grant, revoke, grants, deploy, releases,
+ * rollback, logs, cancel, help); quotes, backslashes and the shell's `$`, backtick,
  * `;`, `&`, `|`, `<`, `>` are refused even though no shell ever sees them.
  * Control characters, NUL bytes and non-ASCII bytes are refused anywhere.
  *

@@ -20,6 +20,7 @@
 #include <libssh/libssh.h>
 #include <libssh/server.h>
 
+#include "access.h"
 #include "authkeys.h"
 #include "buf.h"
 #include "log.h"
@@ -719,8 +720,9 @@ static void child_env(struct conn *c, struct proc *p)
 static int authorize(struct conn *c, const struct sshcmd *cmd, struct proc *p)
 {
 	struct err err = ERR_INIT;
-	char line[256];
-	int exists, role = ROLE_NONE;
+	const char *why = NULL;
+	char line[600];
+	int rc;
 	size_t i;
 
 	if (cmd->kind == SSHCMD_ADMIN) {
@@ -744,29 +746,18 @@ static int authorize(struct conn *c, const struct sshcmd *cmd, struct proc *p)
 		 "git-upload-pack", cmd->repo);
 	if (open_store(c) < 0)
 		goto internal;
-	exists = store_repo_exists(c->store, cmd->repo, &err);
-	if (exists < 0 ||
-	    (exists && store_role(c->store, c->user, cmd->repo, &role,
-				  &err) < 0)) {
+	rc = access_repo(c->store, c->user, cmd->repo,
+			 cmd->kind == SSHCMD_RECEIVE_PACK ? ROLE_PUSH : ROLE_READ,
+			 &why, &err);
+	if (rc < 0) {
 		log_warnx("%s: %s: %s: %s", c->peer, c->user, c->what,
 			  err.msg);
 		goto internal;
 	}
-	/* no read role: the same answer as for a missing repository */
-	if (!exists || role < ROLE_READ) {
+	if (rc) {
 		log_info("%s: %s: refused %s: %s", c->peer, c->user, c->what,
-			 exists ? "no read role" : "no such repository");
-		snprintf(line, sizeof(line),
-			 "solum: repository '%s' not found", cmd->repo);
-		refuse(c, line);
-		return -1;
-	}
-	if (cmd->kind == SSHCMD_RECEIVE_PACK && role < ROLE_PUSH) {
-		log_info("%s: %s: refused %s: no push role", c->peer, c->user,
-			 c->what);
-		snprintf(line, sizeof(line),
-			 "solum: user '%s' may not push to '%s'", c->user,
-			 cmd->repo);
+			 why);
+		snprintf(line, sizeof(line), "solum: %s", err.msg);
 		refuse(c, line);
 		return -1;
 	}

@@ -70,8 +70,64 @@ test_expect_success 'the database runs in WAL mode' '
 	test "$(sqlite3 h/solum.db "PRAGMA journal_mode")" = wal
 '
 
+test_expect_success 'the home is the owner'"'"'s alone, whatever the umask' '
+	(umask 000 && solum --home "$HOME/u" init >/dev/null &&
+	 solum --home "$HOME/u" app create web >/dev/null) &&
+	test "$(stat -c %a u)" = 700 &&
+	for f in u/solum.yaml u/solum.db u/ssh/host_ed25519_key \
+		u/ssh/host_rsa_key.pub
+	do
+		test "$(stat -c %a "$f")" = 600 || return 1
+	done &&
+	for d in u/repos u/logs u/ssh u/repos/web.git u/repos/web.git/objects
+	do
+		test "$(stat -c %a "$d")" = 700 || return 1
+	done &&
+	find u ! -type l -perm /077 >open &&
+	test_line_count = 0 open
+'
+
+test_expect_success 'the database'"'"'s WAL and shared-memory files are the owner'"'"'s too' '
+	printf "BEGIN;\nSELECT count(*) FROM apps;\n.shell stat -c %%a u/solum.db-wal u/solum.db-shm\nCOMMIT;\n" >read.sql &&
+	(umask 000 && sqlite3 u/solum.db <read.sql) >modes &&
+	printf "1\n600\n600\n" >expect &&
+	test_cmp expect modes
+'
+
+test_expect_success 'sshd refuses a home others can read, naming the path' '
+	solum --home "$HOME/s" init >/dev/null &&
+	port=$(test_free_port) &&
+	chmod 755 s &&
+	test_must_fail solum --home "$HOME/s" sshd --listen "127.0.0.1:$port" 2>err &&
+	echo "solum: '"'"'$HOME/s'"'"' is open to other users (mode 0755, want 0700); refusing to start ('"'"'solum init'"'"' repairs the home)" >expect &&
+	test_cmp expect err &&
+	chmod 700 s && chmod 644 s/solum.yaml &&
+	test_must_fail solum --home "$HOME/s" sshd --listen "127.0.0.1:$port" 2>err &&
+	test_grep "^solum: .$HOME/s/solum.yaml. is open to other users (mode 0644" err &&
+	chmod 600 s/solum.yaml && chmod 660 s/solum.db &&
+	test_must_fail solum --home "$HOME/s" sshd --listen "127.0.0.1:$port" 2>err &&
+	test_grep "^solum: .$HOME/s/solum.db. is open to other users (mode 0660" err &&
+	chmod 600 s/solum.db && chmod 640 s/ssh/host_rsa_key &&
+	test_must_fail solum --home "$HOME/s" sshd --listen "127.0.0.1:$port" 2>err &&
+	test_grep "^solum: .$HOME/s/ssh/host_rsa_key. is open to other users" err &&
+	test_line_count = 1 err &&
+	! test_port_open "$port"
+'
+
+test_expect_success 'init repairs the home; then sshd starts' '
+	chmod -R go+rwX s &&
+	chmod 777 s/ssh/host_ed25519_key &&
+	solum --home "$HOME/s" init >out &&
+	test_grep "solum home ready" out &&
+	find s ! -type l -perm /077 >open &&
+	test_line_count = 0 open &&
+	test "$(stat -c %a s/ssh/host_ed25519_key)" = 700 &&
+	SOLUM_HOME=$HOME/s solum_start_sshd &&
+	kill "$SSHD_PID"
+'
+
 test_expect_success 'every command has --help' '
-	for c in init sshd app key grant revoke hook deploy releases logs rollback cancel
+	for c in init sshd app key grant revoke grants hook deploy releases logs rollback cancel
 	do
 		solum --home "$HOME/h" $c --help >out || return 1
 		test_grep "usage: solum" out || return 1

@@ -43,6 +43,19 @@ test_expect_success 'bad key files are refused, naming the line' '
 	test_grep -v carol out
 '
 
+test_expect_success 'a file that is not a key list: refused by line number, never quoted' '
+	printf "root:\$y\$j9T\$hunter2salt:19000:0:99999:7:::\ndaemon:*:19000::::::\n" >shadow &&
+	test_must_fail solum key add carol shadow 2>err &&
+	echo "solum: shadow:1: not a public key: no known key type (such as ssh-ed25519) at the start of the line" >expect &&
+	test_cmp expect err &&
+	printf "hunter2 %s\n" "$(cat keys/alice.pub)" >opts2.pub &&
+	test_must_fail solum key add carol opts2.pub 2>err &&
+	test_grep "opts2.pub:1: key options are not supported" err &&
+	test_grep -v hunter2 err &&
+	test_must_fail solum key add carol - <shadow 2>err &&
+	test_grep "^solum: standard input:1: not a public key" err
+'
+
 test_expect_success 'grant and revoke roles' '
 	solum grant alice web --role read >out &&
 	test_grep "granted read on .web. to .alice." out &&
@@ -55,6 +68,38 @@ test_expect_success 'grant and revoke roles' '
 	solum revoke alice web &&
 	test_must_fail solum revoke alice web 2>err &&
 	test_grep "has no role on .web." err
+'
+
+test_expect_success 'grants lists the grants, of a user or on a repository' '
+	solum app create api >/dev/null &&
+	solum grant alice web --role read >/dev/null &&
+	solum grant alice api --role admin >/dev/null &&
+	solum grant carol web >/dev/null &&
+	solum grants >out &&
+	cat >expect <<-\EOF &&
+	USER                     REPO                     ROLE
+	alice                    api                      admin
+	alice                    web                      read
+	bob                      *                        admin
+	carol                    web                      push
+	EOF
+	test_cmp expect out &&
+	solum grants web >out &&
+	test_grep -c "web" out >n && test "$(cat n)" = 2 &&
+	test_grep -v "^bob" out &&
+	solum grants alice >out &&
+	test_line_count = 3 out &&
+	solum grants "*" >out &&
+	test_grep "^bob  *\*  *admin" out &&
+	test_line_count = 2 out &&
+	solum grants carol --json >json &&
+	test_grep "\"user\": \"carol\"" json &&
+	test_grep "\"role\": \"push\"" json &&
+	test "$(head -c1 json)" = "[" &&
+	test_must_fail solum grants "a..b" 2>err &&
+	test_grep "invalid user or repository name .a..b.: .*one at a time" err &&
+	test_must_fail solum grants web carol 2>err &&
+	test_grep "^usage: solum grants" err
 '
 
 test_expect_success 'key remove by fingerprint or all' '

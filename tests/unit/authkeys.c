@@ -118,7 +118,7 @@ static void test_options_refused(void **state)
 	char *line;
 
 	line = xstrfmt("no-pty ssh-ed25519 %s alice", ed_blob);
-	assert_refused(line, "key options are not supported ('no-pty')");
+	assert_refused(line, "key options are not supported; give the key without them");
 	free(line);
 	line = xstrfmt("command=\"git-shell -c x\",no-port-forwarding ssh-ed25519 %s",
 		       ed_blob);
@@ -139,8 +139,8 @@ static void test_hostile(void **state)
 	assert_refused("# a comment", "no key");
 	assert_refused("ssh-ed25519", "no key data");
 	assert_refused("ssh-ed25519   ", "no key data");
-	assert_refused("ssh-foo AAAA", "unknown key type 'ssh-foo'");
-	assert_refused("AAAAC3NzaC1lZDI1NTE5 x", "unknown key type");
+	assert_refused("ssh-foo AAAA", "no known key type");
+	assert_refused("AAAAC3NzaC1lZDI1NTE5 x", "no known key type");
 	assert_refused("ssh-ed25519 !!!!", "not base64");
 	assert_refused("ssh-ed25519 AAAA", "too short");
 	assert_refused("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJnf", "cannot decode");
@@ -174,6 +174,30 @@ static void test_hostile(void **state)
 	free(big);
 }
 
+/* a file that is not a key list: nothing of it comes back in the error */
+static void test_content_not_quoted(void **state)
+{
+	static const char *const lines[] = {
+		"root:$y$j9T$Zk1Sz0hunter2:19000:0:99999:7:::",
+		"hunter2 ssh-ed25519 AAAA",
+		"secret-hunter2",
+		"ssh-hunter2 AAAA",
+		"ssh-hunter2-cert-v01@openssh.com AAAA",
+		"from=\"hunter2\" ssh-ed25519 AAAA",
+	};
+	struct authkey k;
+	struct err err = ERR_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		assert_int_equal(authkey_parse(lines[i], &k, &err), -1);
+		if (strstr(err.msg, "hunter2"))
+			fail_msg("'%s' quoted in '%s'", lines[i], err.msg);
+	}
+	assert_null(authkey_fingerprint("hunter2", "AAAA", &err));
+	assert_null(strstr(err.msg, "hunter2"));
+}
+
 static void test_blank(void **state)
 {
 	assert_int_equal(authkeys_is_blank(""), 1);
@@ -190,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_options_refused),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_content_not_quoted),
 		cmocka_unit_test(test_blank),
 	};
 
