@@ -62,7 +62,7 @@ static int pick_port(struct target_run *t, int *port_out, struct err *err)
 		for (i = 0; i < nr && !taken; i++) {
 			const char *p = docker_container_label(&list[i], "solum.port");
 
-			taken = p && atoi(p) == port;
+			taken = p && strtol(p, NULL, 10) == port;
 		}
 		if (!taken && port_free(cfg->local_bind, port)) {
 			*port_out = port;
@@ -405,7 +405,7 @@ static int local_release(struct target_run *t, struct err *err)
 	struct docker_container_opts copts = { 0 };
 	struct strvec env = STRVEC_INIT, labels = STRVEC_INIT;
 	char *name = xstrfmt("solum-%s-v%d", t->app->name, t->rel->number);
-	char *id = NULL, *lock_path = xstrfmt("%s/run/ports.lock", t->ctx->home);
+	char *id = NULL, *lock_path = xstrfmt("%s/run/.ports.lock", t->ctx->home);
 	char *new_container = NULL;	/* created here; removed on failure */
 	char *net = network_name(t->app->name);
 	int lock_fd = -1, port = 0, public_port = 0, ret = -1;

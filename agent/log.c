@@ -87,23 +87,3 @@ void log_debug(const char *fmt, ...)
 	vlog(LOG_DEBUG, fmt, ap, 0);
 	va_end(ap);
 }
-
-void fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_CRIT, fmt, ap, 1);
-	va_end(ap);
-	exit(1);
-}
-
-void fatalx(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(LOG_CRIT, fmt, ap, 0);
-	va_end(ap);
-	exit(1);
-}

@@ -42,10 +42,12 @@ struct paths {
 	char *log;
 	char *lock;
 	char *tmp;
+	const char *program;	/* local.nginx: a path, or a name for PATH */
 };
 
-static void paths_init(struct paths *p, const char *home)
+static void paths_init(struct paths *p, const struct config *cfg)
 {
+	const char *home = cfg->home;
 	struct buf d = BUF_INIT;
 	char cwd[PATH_MAX];
 
@@ -63,6 +65,7 @@ static void paths_init(struct paths *p, const char *home)
 	p->log = xstrfmt("%s/error.log", p->dir);
 	p->lock = xstrfmt("%s/lock", p->dir);
 	p->tmp = xstrfmt("%s/tmp", p->dir);
+	p->program = cfg->nginx_path ? cfg->nginx_path : "nginx";
 }
 
 static void paths_release(struct paths *p)
@@ -243,7 +246,7 @@ int nginx_prepare(const struct config *cfg, struct err *err)
 	struct paths p;
 	int ret;
 
-	paths_init(&p, cfg->home);
+	paths_init(&p, cfg);
 	ret = prepare(&p, err);
 	paths_release(&p);
 	return ret;
@@ -413,23 +416,30 @@ static size_t active_workers(pid_t master, pid_t *pids, size_t max)
 	return nr;
 }
 
-/* The first nginx in PATH, else /usr/sbin/nginx, into `dst`. */
-static void nginx_program(char *dst, size_t size)
+/*
+ * local.nginx into `dst`: a path as it is, a name as the first of that
+ * name in PATH, else in /usr/sbin.
+ */
+static void nginx_program(const char *name, char *dst, size_t size)
 {
 	const char *path = getenv("PATH"), *p, *colon;
 	size_t len;
 
+	if (strchr(name, '/')) {
+		snprintf(dst, size, "%s", name);
+		return;
+	}
 	for (p = path; p && *p; p = colon ? colon + 1 : p + strlen(p)) {
 		colon = strchr(p, ':');
 		len = colon ? (size_t)(colon - p) : strlen(p);
 		if (!len || p[0] != '/')
 			continue;
-		if (xsnprintf(dst, size, "%.*s/nginx", (int)len, p) < 0)
+		if (xsnprintf(dst, size, "%.*s/%s", (int)len, p, name) < 0)
 			continue;
 		if (!access(dst, X_OK))
 			return;
 	}
-	snprintf(dst, size, "/usr/sbin/nginx");
+	snprintf(dst, size, "/usr/sbin/%s", name);
 }
 
 /*
@@ -481,7 +491,7 @@ static int run_nginx(const struct paths *p, int test, struct err *err)
 	fd = memfd_create("solum-nginx", MFD_CLOEXEC);
 	if (fd < 0)
 		return err_errno(err, "memfd_create");
-	nginx_program(prog, sizeof(prog));
+	nginx_program(p->program, prog, sizeof(prog));
 	proc_init(&cmd);
 	strvec_pushl(&cmd.args, prog, "-c", p->conf, "-p",
 		     p->prefix, "-e", p->log, NULL);
@@ -693,7 +703,7 @@ void nginx_clean_temp(const struct config *cfg, const char *app)
 	DIR *dir;
 	struct dirent *de;
 
-	paths_init(&p, cfg->home);
+	paths_init(&p, cfg);
 	prefix = xstrfmt("%s.conf.tmp", app);
 	dir = opendir(p.apps);
 	while (dir && (de = readdir(dir))) {
@@ -1042,7 +1052,7 @@ int nginx_route(const struct config *cfg, const char *app, int listen_port,
 		return err_set(err, "nginx: route for app '%s': backend %s:%d is the app's own stable port",
 			       app, backend_host, backend_port);
 
-	paths_init(&p, cfg->home);
+	paths_init(&p, cfg);
 	if (prepare(&p, err) < 0 || take_lock(&p, &lock, err) < 0) {
 		err_wrap(err, "nginx: route for app '%s'", app);
 		goto out;
@@ -1105,7 +1115,7 @@ int nginx_unroute(const struct config *cfg, const char *app, struct err *err)
 	if (!valid_app(app))
 		return err_set(err, "nginx: unroute app '%s': invalid app name",
 			       app ? app : "");
-	paths_init(&p, cfg->home);
+	paths_init(&p, cfg);
 	if (prepare(&p, err) < 0 || take_lock(&p, &lock, err) < 0) {
 		err_wrap(err, "nginx: unroute app '%s'", app);
 		goto out;
@@ -1174,7 +1184,7 @@ int nginx_stop(const struct config *cfg, struct err *err)
 	int lock = -1, ret = -1;
 	pid_t master;
 
-	paths_init(&p, cfg->home);
+	paths_init(&p, cfg);
 	if (access(p.dir, F_OK) < 0) {
 		ret = 0;
 		goto out;
@@ -1215,7 +1225,7 @@ int nginx_running(const struct config *cfg, pid_t *pid_out)
 	struct paths p;
 	pid_t pid;
 
-	paths_init(&p, cfg->home);
+	paths_init(&p, cfg);
 	pid = master_pid(&p);
 	paths_release(&p);
 	if (pid_out)

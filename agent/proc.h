@@ -56,15 +56,6 @@ int proc_finish(struct proc *p, int *status_out, struct err *err);
 /* Release args/env without waiting (after a failed proc_start). */
 void proc_release(struct proc *p);
 
-/*
- * Run to completion with stdin from /dev/null; stdout and stderr are
- * collected (up to 64 KiB each) into `out` when not NULL, else inherited.
- * Returns 0 only if the child exited 0; otherwise sets err with the
- * program name and its status (and the last line of its output).
- */
-struct buf;
-int proc_run(struct proc *p, struct buf *out, struct err *err);
-
 /* Describe a wait status: "exit status 3", "killed by signal 9". */
 void proc_describe_status(int status, char *dst, size_t size);
 
