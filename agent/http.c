@@ -491,8 +491,11 @@ static void sleep_ms(long ms)
  * reasons name files and certificates, never what a key holds.
  */
 static int explain_tls(struct http *h, CURLcode rc, const char *errbuf,
-		       struct buf *why)
+		       long status, struct buf *why)
 {
+	const char *alert;
+	size_t n;
+
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 		(void)xsnprintf(h->cert_error, sizeof(h->cert_error), "%s",
@@ -509,6 +512,22 @@ static int explain_tls(struct http *h, CURLcode rc, const char *errbuf,
 		buf_addf(why, "cannot use the TLS files for %s: %s", h->base,
 			 *errbuf ? errbuf : curl_easy_strerror(rc));
 		return -1;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		/* TLS 1.3 servers refuse a client certificate after the handshake */
+		if (!h->ca_file || status)
+			return 0;
+		buf_addf(why, "%s closed the TLS connection before answering",
+			 h->base);
+		alert = strstr(errbuf, "::");
+		if (alert && strstr(alert, "alert")) {
+			n = strcspn(alert + 2, ",");
+			buf_addf(why, ": %.*s", (int)n, alert + 2);
+		}
+		buf_addstr(why, h->cert_file ?
+			   " (does it trust the client certificate?)" :
+			   " (does it want a client certificate?)");
+		return -1;
 	default:
 		return 0;
 	}
@@ -521,7 +540,7 @@ static int explain(struct http *h, struct xfer *x, CURLcode rc,
 	int tls;
 
 	long idle = x->req->idle_secs > 0 ? x->req->idle_secs : h->idle_secs;
-	long oserr = 0;
+	long oserr = 0, status = 0;
 
 	curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &oserr);
 	if (x->failed) {
@@ -532,7 +551,8 @@ static int explain(struct http *h, struct xfer *x, CURLcode rc,
 		buf_addf(why, "response body larger than %zu bytes", x->max_body);
 		return 0;
 	}
-	tls = explain_tls(h, rc, errbuf, why);
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	tls = explain_tls(h, rc, errbuf, status, why);
 	if (tls)
 		return tls > 0 ? tls : 0;
 	switch (rc) {
