@@ -968,7 +968,9 @@ int deploy_destroy(struct ctx *ctx, const char *app, FILE *out,
 
 	if (nginx_unroute(&ctx->cfg, app, err) < 0)
 		goto out;
-	if (docker_open(ctx->cfg.docker_host, &d, err) < 0 ||
+	if (docker_open(ctx->cfg.docker_host, &(struct docker_tls){
+			ctx->cfg.docker_tls_verify, ctx->cfg.docker_cert_path },
+			&d, err) < 0 ||
 	    docker_container_list(d, label, 1, &list, &nr, err) < 0)
 		goto out;
 	for (i = 0; i < nr; i++) {
@@ -1084,7 +1086,9 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 	r.rel.started = time(NULL);
 	if (save(&r, "building", err) < 0)
 		goto fail;
-	if (docker_open(ctx->cfg.docker_host, &r.docker, err) < 0 ||
+	if (docker_open(ctx->cfg.docker_host, &(struct docker_tls){
+			ctx->cfg.docker_tls_verify, ctx->cfg.docker_cert_path },
+			&r.docker, err) < 0 ||
 	    docker_ping(r.docker, err) < 0) {
 		err_wrap(err, "Docker engine");
 		goto fail;
