@@ -160,10 +160,12 @@ int http_set_tls(struct http *h, const struct http_tls *tls, struct err *err)
 
 	if (!starts_with(h->base, "tcp://", &rest) &&
 	    !starts_with(h->base, "https://", NULL))
-		return err_set(err, "'%s': TLS needs a tcp:// or https:// address",
+		return err_set(err,
+			       "'%s': TLS needs a tcp:// or https:// address",
 			       h->base);
 	if (!tls->ca_file || !*tls->ca_file)
-		return err_set(err, "'%s': TLS needs a CA certificate", h->base);
+		return err_set(err, "'%s': TLS needs a CA certificate",
+			       h->base);
 	if (has_cert != has_key)
 		return err_set(err, "'%s': a client certificate needs its key, and a key its certificate",
 			       h->base);
@@ -487,11 +489,13 @@ static void sleep_ms(long ms)
 }
 
 /*
- * Why a TLS connection failed, or 0 if `rc` is no TLS failure. The
- * reasons name files and certificates, never what a key holds.
+ * Add to `why` what went wrong with TLS: HTTP_ECERT for a server
+ * certificate that fails verification, -1 for another TLS failure, 0
+ * (nothing added) when `rc` is none. The reasons name files and
+ * certificates, never what a key holds.
  */
-static int explain_tls(struct http *h, CURLcode rc, const char *errbuf,
-		       long status, struct buf *why)
+static int explain_tls(struct http *h, const struct xfer *x, CURLcode rc,
+		       const char *errbuf, long status, struct buf *why)
 {
 	const char *alert;
 	size_t n;
@@ -499,7 +503,7 @@ static int explain_tls(struct http *h, CURLcode rc, const char *errbuf,
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 		(void)xsnprintf(h->cert_error, sizeof(h->cert_error), "%s",
-			  *errbuf ? errbuf : curl_easy_strerror(rc));
+				*errbuf ? errbuf : curl_easy_strerror(rc));
 		buf_addf(why, "cannot verify the certificate of %s: %s",
 			 h->base, h->cert_error);
 		return HTTP_ECERT;
@@ -514,13 +518,19 @@ static int explain_tls(struct http *h, CURLcode rc, const char *errbuf,
 		return -1;
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
-		/* TLS 1.3 servers refuse a client certificate after the handshake */
-		if (!h->ca_file || status)
+		/*
+		 * TLS 1.3 servers refuse a client certificate after the
+		 * handshake: the first read or write fails, with the
+		 * server's alert or a reset before any body went out
+		 */
+		alert = strstr(errbuf, "::");
+		if (alert && !strstr(alert, "alert"))
+			alert = NULL;
+		if (!h->ca_file || status || (!alert && x->sent))
 			return 0;
 		buf_addf(why, "%s closed the TLS connection before answering",
 			 h->base);
-		alert = strstr(errbuf, "::");
-		if (alert && strstr(alert, "alert")) {
+		if (alert) {
 			n = strcspn(alert + 2, ",");
 			buf_addf(why, ": %.*s", (int)n, alert + 2);
 		}
@@ -552,7 +562,7 @@ static int explain(struct http *h, struct xfer *x, CURLcode rc,
 		return 0;
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
-	tls = explain_tls(h, rc, errbuf, status, why);
+	tls = explain_tls(h, x, rc, errbuf, status, why);
 	if (tls)
 		return tls > 0 ? tls : 0;
 	switch (rc) {

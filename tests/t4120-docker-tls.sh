@@ -88,7 +88,11 @@ test_expect_success DOCKER 'the engine refuses a client certificate of another C
 	test_must_fail tls_env "$TRASH_DIRECTORY/wrong-client" \
 		test-tool docker ping "" 2>err &&
 	test_line_count = 1 err &&
-	test_grep "^test-tool: docker: GET /v1.41/_ping: $DOCKER_TLS_URL closed the TLS connection before answering.* (does it trust the client certificate?)$" err
+	test_grep "^test-tool: docker: GET /v1.41/_ping: $DOCKER_TLS_URL closed the TLS connection before answering.* (does it trust the client certificate?)$" err &&
+	test_must_fail tls_env "$TRASH_DIRECTORY/wrong-client" \
+		test-tool docker build "" t4120/no:2 <ctx.tar 2>err &&
+	test_line_count = 1 err &&
+	test_grep "^test-tool: docker: POST /v1.41/build: .*$DOCKER_TLS_URL" err
 '
 
 test_expect_success DOCKER 'a missing certificate file is named' '
