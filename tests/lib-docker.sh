@@ -222,12 +222,12 @@ docker_tls_start_() {
 
 test_docker_tls_setup() {
 	local why
-	why=$(SOLUM_TEST_DOCKER_HOST= docker_cannot_run) &&
+	why=$(SOLUM_TEST_DOCKER_HOST='' docker_cannot_run) &&
 		skip_all "skipping Docker TLS tests: $why"
 	command -v openssl >/dev/null 2>&1 ||
 		skip_all "skipping Docker TLS tests: openssl is not installed (apt-get install openssl)"
 	test_expect_success 'start a private Docker engine with a TLS listener' '
-		SOLUM_TEST_DOCKER_HOST= docker_tls_start_ &&
+		docker_tls_start_ &&
 		test_set_prereq DOCKER
 	'
 }

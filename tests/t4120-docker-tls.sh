@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016,SC2034
 test_description='Docker engine over TCP with TLS: DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, solum.yaml'
 
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016,SC2034
 test_description='make demo beside programs on its ports: free ones, in solum.yaml, again after a stop'
 . "$(dirname "$0")/lib.sh"
 . "$TEST_DIRECTORY/lib-docker.sh"
