@@ -94,8 +94,13 @@ install: $(B)/solum
 	for f in templates/*; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(SHAREDIR)/templates/; done; true
 	install -m 644 solum.1 $(DESTDIR)$(MANDIR)/solum.1
 
-demo: all
-	bash scripts/demo.sh start
+# The README's first command, on a machine with nothing installed: the
+# packages first, then the build (a new make, whose pkg-config calls see
+# the libraries just installed), then the demo.
+demo:
+	bash scripts/deps.sh
+	$(MAKE) all
+	SOLUM_DEMO_BUILT=$(abspath $(B)) bash scripts/demo.sh start
 
 demo-stop:
 	bash scripts/demo.sh stop

@@ -13,26 +13,86 @@
 #include "jsonstream.h"
 
 
-int docker_open(const char *host, struct docker **docker_out,
-		struct err *err)
+/* "tcp://h" gets docker's default port: 2376 with TLS, 2375 without. */
+static char *with_default_port(const char *host, int tls)
 {
+	const char *rest, *bracket;
+
+	if (!starts_with(host, "tcp://", &rest) || !*rest)
+		return xstrdup(host);
+	bracket = strrchr(rest, ']');
+	if (strchr(bracket ? bracket : rest, ':'))
+		return xstrdup(host);
+	return xstrfmt("%s:%d", host, tls ? 2376 : 2375);
+}
+
+/* ca.pem, cert.pem and key.pem of `cert_path` (else ~/.docker) for d->http */
+static int open_tls(struct docker *d, const char *cert_path, struct err *err)
+{
+	struct http_tls tls;
+	const char *home = getenv("HOME");
+	char *dir;
+	size_t n;
+	int ret;
+
+	if (cert_path && *cert_path)
+		dir = xstrdup(cert_path);
+	else if (home && *home)
+		dir = xstrfmt("%s/.docker", home);
+	else
+		return err_set(err, "docker: TLS to %s: no certificate directory (DOCKER_CERT_PATH, docker.cert_path) and no HOME",
+			       d->host);
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		dir[--n] = '\0';
+	tls.ca_file = xstrfmt("%s/ca.pem", dir);
+	tls.cert_file = xstrfmt("%s/cert.pem", dir);
+	tls.key_file = xstrfmt("%s/key.pem", dir);
+	ret = http_set_tls(d->http, &tls, err);
+	if (ret < 0)
+		err_wrap(err, "docker: TLS to %s", d->host);
+	free((char *)tls.ca_file);
+	free((char *)tls.cert_file);
+	free((char *)tls.key_file);
+	free(dir);
+	return ret;
+}
+
+int docker_open(const char *host, const struct docker_tls *tls,
+		struct docker **docker_out, struct err *err)
+{
+	struct docker_tls env_tls;
 	struct docker *d;
+	const char *v;
+	int use_tls;
 
 	*docker_out = NULL;
 	if (!host || !*host)
 		host = getenv("DOCKER_HOST");
 	if (!host || !*host)
 		host = DOCKER_DEFAULT_HOST;
+	if (!tls) {
+		/* as the docker CLI: set and not empty turns TLS on */
+		v = getenv("DOCKER_TLS_VERIFY");
+		env_tls.verify = v && *v;
+		env_tls.cert_path = getenv("DOCKER_CERT_PATH");
+		tls = &env_tls;
+	}
 	if (!starts_with(host, "unix://", NULL) &&
 	    !starts_with(host, "tcp://", NULL) &&
 	    !starts_with(host, "http://", NULL))
 		return err_set(err, "docker: host '%s': expected unix:///path or tcp://host:port",
 			       host);
+	use_tls = tls->verify && starts_with(host, "tcp://", NULL);
 	d = xcalloc(1, sizeof(*d));
-	d->host = xstrdup(host);
-	if (http_new(host, &d->http, err) < 0) {
+	d->host = with_default_port(host, use_tls);
+	if (http_new(d->host, &d->http, err) < 0) {
 		docker_free(d);
 		return err_wrap(err, "docker");
+	}
+	if (use_tls && open_tls(d, tls->cert_path, err) < 0) {
+		docker_free(d);
+		return -1;
 	}
 	*docker_out = d;
 	return 0;
@@ -123,7 +183,11 @@ int docker_call(struct docker *d, struct http_request *req,
 	if (http_request(d->http, req, res, err) < 0) {
 		int code = err->code;
 
-		err_wrap(err, "docker");
+		if (code == HTTP_ECERT)
+			err_set(err, "docker: cannot verify the engine's certificate at %s: %s",
+				d->host, http_cert_error(d->http));
+		else
+			err_wrap(err, "docker");
 		err->code = code;
 		return -1;
 	}
@@ -436,6 +500,12 @@ int docker_ping(struct docker *d, struct err *err)
 	req.max_body = 4096;
 	if (docker_call(d, &req, &res, err) < 0)
 		goto out;
+	if (res.status == 400 && res.body.len &&
+	    memmem(res.body.ptr, res.body.len, "HTTPS server", 12)) {
+		err_set(err, "docker: the engine at %s wants TLS: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH (docker.tls_verify, docker.cert_path)",
+			d->host);
+		goto out;
+	}
 	if (res.status != 200) {
 		docker_api_error(&res, "ping", err);
 		goto out;

@@ -31,12 +31,33 @@
 struct docker;
 
 /*
- * Open a client of the engine at `host`, which uses DOCKER_HOST's syntax
- * (unix:///path/docker.sock or tcp://host:port). NULL or "" means
- * $DOCKER_HOST, else DOCKER_DEFAULT_HOST. Nothing is sent yet (see
- * docker_ping). `*docker_out` is owned: docker_free() it.
+ * TLS to a tcp:// engine, as the docker CLI does it with DOCKER_TLS_VERIFY
+ * and DOCKER_CERT_PATH. With `verify` set, requests go over https with
+ * `cert_path`/cert.pem and key.pem as the client's certificate and key,
+ * and the engine's certificate must be signed by `cert_path`/ca.pem and
+ * name the host; `cert_path` NULL or "" means ~/.docker. All three files
+ * must be readable. Without `verify` a tcp:// engine is plain HTTP.
+ * unix:// engines ignore this. The strings are borrowed for the call.
  */
-int docker_open(const char *host, struct docker **docker_out, struct err *err);
+struct docker_tls {
+	int verify;
+	const char *cert_path;
+};
+
+/*
+ * Open a client of the engine at `host`, which uses DOCKER_HOST's syntax
+ * (unix:///path/docker.sock or tcp://host[:port]; the port defaults to
+ * 2376 with TLS and 2375 without, as docker's). NULL or "" means
+ * $DOCKER_HOST, else DOCKER_DEFAULT_HOST. `tls` NULL means the
+ * environment's: DOCKER_TLS_VERIFY set and not empty, DOCKER_CERT_PATH.
+ * Nothing is sent yet (see docker_ping), but missing certificate files
+ * are an error naming the file. `*docker_out` is owned: docker_free() it.
+ *
+ * An engine whose certificate cannot be verified fails every request with
+ *   "docker: cannot verify the engine's certificate at tcp://h:2376: <why>"
+ */
+int docker_open(const char *host, const struct docker_tls *tls,
+		struct docker **docker_out, struct err *err);
 void docker_free(struct docker *d);
 
 /* The engine's address (borrowed, valid until docker_free). */

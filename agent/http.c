@@ -1,11 +1,14 @@
 /* http: a small libcurl wrapper: unix sockets, streamed bodies, capped responses */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -20,6 +23,11 @@ struct http {
 	long idle_secs;
 	int retries;
 	long retry_ms;
+	/* TLS with a private CA (http_set_tls), or all NULL */
+	char *ca_file;
+	char *cert_file;
+	char *key_file;
+	char cert_error[CURL_ERROR_SIZE];
 };
 
 /* The state of one request, shared by the curl callbacks. */
@@ -110,12 +118,78 @@ void http_free(struct http *h)
 	free(h->base);
 	free(h->url);
 	free(h->unix_path);
+	free(h->ca_file);
+	free(h->cert_file);
+	free(h->key_file);
 	free(h);
 }
 
 const char *http_base(const struct http *h)
 {
 	return h->base;
+}
+
+/* `path` can be opened and is a file; the error names it as `what`. */
+static int check_readable(const char *what, const char *path,
+			  struct err *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		fd = -1;
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	}
+	if (fd < 0)
+		return err_errno(err, "cannot read the %s '%s'", what, path);
+	close(fd);
+	return 0;
+}
+
+static char *nonempty_dup(const char *s)
+{
+	return s && *s ? xstrdup(s) : NULL;
+}
+
+int http_set_tls(struct http *h, const struct http_tls *tls, struct err *err)
+{
+	const char *rest;
+	int has_cert = tls->cert_file && *tls->cert_file;
+	int has_key = tls->key_file && *tls->key_file;
+
+	if (!starts_with(h->base, "tcp://", &rest) &&
+	    !starts_with(h->base, "https://", NULL))
+		return err_set(err,
+			       "'%s': TLS needs a tcp:// or https:// address",
+			       h->base);
+	if (!tls->ca_file || !*tls->ca_file)
+		return err_set(err, "'%s': TLS needs a CA certificate",
+			       h->base);
+	if (has_cert != has_key)
+		return err_set(err, "'%s': a client certificate needs its key, and a key its certificate",
+			       h->base);
+	if (check_readable("CA certificate", tls->ca_file, err) < 0 ||
+	    (has_cert &&
+	     (check_readable("client certificate", tls->cert_file, err) < 0 ||
+	      check_readable("client key", tls->key_file, err) < 0)))
+		return -1;
+	free(h->ca_file);
+	free(h->cert_file);
+	free(h->key_file);
+	h->ca_file = xstrdup(tls->ca_file);
+	h->cert_file = nonempty_dup(tls->cert_file);
+	h->key_file = nonempty_dup(tls->key_file);
+	if (starts_with(h->base, "tcp://", &rest)) {
+		free(h->url);
+		h->url = xstrfmt("https://%s", rest);
+	}
+	return 0;
+}
+
+const char *http_cert_error(const struct http *h)
+{
+	return h->cert_error;
 }
 
 void http_set_timeouts(struct http *h, long connect_secs, long idle_secs)
@@ -307,6 +381,24 @@ static void describe(struct buf *what, const char *method, const char *path)
 	buf_addf(what, "%s %.*s", method, (int)(q ? q - path : (long)strlen(path)), path);
 }
 
+/* Only the private CA, the peer and its name checked, our certificate. */
+static void setup_tls(struct http *h, CURL *c)
+{
+	if (!h->ca_file)
+		return;
+	curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (h->cert_file) {
+		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert_file);
+		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+		curl_easy_setopt(c, CURLOPT_SSLKEY, h->key_file);
+	}
+}
+
 static int setup(struct http *h, struct xfer *x, struct curl_slist **hdrs_out,
 		 const char *url, const char *method, struct err *err)
 {
@@ -327,6 +419,7 @@ static int setup(struct http *h, struct xfer *x, struct curl_slist **hdrs_out,
 	} else {
 		/* a build can keep a connection quiet for minutes */
 		curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+		setup_tls(h, c);
 	}
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->connect_secs);
 	if (idle > 0) {
@@ -395,29 +488,91 @@ static void sleep_ms(long ms)
 		;
 }
 
-static void explain(struct http *h, struct xfer *x, CURLcode rc,
-		    const char *errbuf, struct buf *why)
+/*
+ * Add to `why` what went wrong with TLS: HTTP_ECERT for a server
+ * certificate that fails verification, -1 for another TLS failure, 0
+ * (nothing added) when `rc` is none. The reasons name files and
+ * certificates, never what a key holds.
+ */
+static int explain_tls(struct http *h, const struct xfer *x, CURLcode rc,
+		       const char *errbuf, long status, struct buf *why)
 {
+	const char *alert;
+	size_t n;
+
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		(void)xsnprintf(h->cert_error, sizeof(h->cert_error), "%s",
+				*errbuf ? errbuf : curl_easy_strerror(rc));
+		buf_addf(why, "cannot verify the certificate of %s: %s",
+			 h->base, h->cert_error);
+		return HTTP_ECERT;
+	case CURLE_SSL_CONNECT_ERROR:
+		buf_addf(why, "TLS handshake with %s failed: %s", h->base,
+			 *errbuf ? errbuf : curl_easy_strerror(rc));
+		return -1;
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CACERT_BADFILE:
+		buf_addf(why, "cannot use the TLS files for %s: %s", h->base,
+			 *errbuf ? errbuf : curl_easy_strerror(rc));
+		return -1;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+		/*
+		 * TLS 1.3 servers refuse a client certificate after the
+		 * handshake: the first read or write fails, with the
+		 * server's alert or a reset before any body went out
+		 */
+		alert = strstr(errbuf, "::");
+		if (alert && !strstr(alert, "alert"))
+			alert = NULL;
+		if (!h->ca_file || status || (!alert && x->sent))
+			return 0;
+		buf_addf(why, "%s closed the TLS connection before answering",
+			 h->base);
+		if (alert) {
+			n = strcspn(alert + 2, ",");
+			buf_addf(why, ": %.*s", (int)n, alert + 2);
+		}
+		buf_addstr(why, h->cert_file ?
+			   " (does it trust the client certificate?)" :
+			   " (does it want a client certificate?)");
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/* The reason for a failed transfer; HTTP_ECERT for a certificate, else 0. */
+static int explain(struct http *h, struct xfer *x, CURLcode rc,
+		   const char *errbuf, struct buf *why)
+{
+	int tls;
+
 	long idle = x->req->idle_secs > 0 ? x->req->idle_secs : h->idle_secs;
-	long oserr = 0;
+	long oserr = 0, status = 0;
 
 	curl_easy_getinfo(h->curl, CURLINFO_OS_ERRNO, &oserr);
 	if (x->failed) {
 		buf_addstr(why, x->cb_err.msg);
-		return;
+		return 0;
 	}
 	if (x->too_big) {
 		buf_addf(why, "response body larger than %zu bytes", x->max_body);
-		return;
+		return 0;
 	}
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	tls = explain_tls(h, x, rc, errbuf, status, why);
+	if (tls)
+		return tls > 0 ? tls : 0;
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 		buf_addf(why, "cannot connect to %s: %s", h->base,
 			 oserr ? strerror((int)oserr) : "connection failed");
-		return;
+		return 0;
 	case CURLE_COULDNT_RESOLVE_HOST:
 		buf_addf(why, "cannot resolve the host of %s", h->base);
-		return;
+		return 0;
 	case CURLE_OPERATION_TIMEDOUT:
 		if (strstr(errbuf, "too slow"))
 			buf_addf(why, "timed out talking to %s: no data for %ld s",
@@ -428,26 +583,26 @@ static void explain(struct http *h, struct xfer *x, CURLcode rc,
 		else
 			buf_addf(why, "timed out talking to %s after %ld s",
 				 h->base, x->req->timeout_secs);
-		return;
+		return 0;
 	case CURLE_GOT_NOTHING:
 		buf_addf(why, "%s closed the connection without answering", h->base);
-		return;
+		return 0;
 	case CURLE_PARTIAL_FILE:
 	case CURLE_RECV_ERROR:
 		buf_addf(why, "connection to %s broken before the response was complete", h->base);
 		if (oserr)
 			buf_addf(why, ": %s", strerror((int)oserr));
-		return;
+		return 0;
 	case CURLE_SEND_ERROR:
 		buf_addf(why, "connection to %s broken while sending", h->base);
 		if (oserr)
 			buf_addf(why, ": %s", strerror((int)oserr));
-		return;
+		return 0;
 	default:
 		buf_addstr(why, curl_easy_strerror(rc));
 		if (*errbuf)
 			buf_addf(why, ": %s", errbuf);
-		return;
+		return 0;
 	}
 }
 
@@ -460,7 +615,7 @@ int http_request(struct http *h, const struct http_request *req,
 	const char *method = req->method ? req->method : "GET";
 	char errbuf[CURL_ERROR_SIZE];
 	CURLcode rc;
-	int attempt, ret = -1, retryable;
+	int attempt, ret = -1, retryable, code;
 
 	buf_addstr(&url, h->url);
 	buf_addstr(&url, req->path);
@@ -470,6 +625,7 @@ int http_request(struct http *h, const struct http_request *req,
 
 	for (attempt = 0;; attempt++) {
 		memset(&x, 0, sizeof(x));
+		h->cert_error[0] = '\0';
 		x.req = req;
 		x.res = res;
 		x.curl = h->curl;
@@ -500,8 +656,10 @@ int http_request(struct http *h, const struct http_request *req,
 			sleep_ms(h->retry_ms);
 			continue;
 		}
-		explain(h, &x, rc, errbuf, &why);
+		code = explain(h, &x, rc, errbuf, &why);
 		err_set(err, "%s: %s", what.ptr, why.ptr);
+		if (code)
+			err->code = code;
 		if (x.failed && x.cb_err.code)
 			err->code = x.cb_err.code;
 		goto out;

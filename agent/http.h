@@ -21,7 +21,8 @@ struct http;
 /*
  * `base` is one of
  *   unix:///path/to/socket   requests go over that socket (Host: localhost)
- *   tcp://host:port          plain HTTP to host:port (DOCKER_HOST style)
+ *   tcp://host:port          plain HTTP to host:port (DOCKER_HOST style;
+ *                            https once http_set_tls is called)
  *   http://host[:port][/prefix], https://...
  * A request's path is appended to the base. `*http_out` is owned (free it
  * with http_free). Fails only on a base it cannot understand.
@@ -31,6 +32,38 @@ void http_free(struct http *h);
 
 /* The base as given to http_new (borrowed, valid until http_free). */
 const char *http_base(const struct http *h);
+
+/*
+ * TLS with a private CA, the way Docker engines are secured: the server's
+ * certificate must chain to the certificates in `ca_file` (PEM; only
+ * those, not the system's) and name the host or address connected to;
+ * `cert_file` and `key_file` (PEM, both or neither) are the client's
+ * certificate and key, for servers that ask for one. TLS 1.2 or later.
+ */
+struct http_tls {
+	const char *ca_file;
+	const char *cert_file;
+	const char *key_file;
+};
+
+/*
+ * Use `tls` for every request on `h`, which must have a tcp:// or
+ * https:// base; a tcp:// base then speaks https. The paths are copied
+ * and each file must be readable now; one that is not is an error naming
+ * it: "cannot read the client key '/x/key.pem': No such file or
+ * directory". No error ever shows what a file holds.
+ */
+int http_set_tls(struct http *h, const struct http_tls *tls, struct err *err);
+
+/*
+ * err->code of a request that failed because the server's certificate
+ * could not be verified (unknown CA, wrong name, expired);
+ * http_cert_error() then gives the TLS library's reason, e.g. "SSL
+ * certificate problem: unable to get local issuer certificate"
+ * (borrowed, valid until the next request on `h`).
+ */
+#define HTTP_ECERT 495
+const char *http_cert_error(const struct http *h);
 
 /*
  * Defaults for every request on `h`: `connect_secs` to connect (default

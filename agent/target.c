@@ -10,5 +10,8 @@ const struct target *target_for(const struct store_app *app)
 
 int target_docker_open(struct ctx *ctx, struct docker **out, struct err *err)
 {
-	return docker_open(ctx->cfg.docker_host, out, err);
+	struct docker_tls tls = { ctx->cfg.docker_tls_verify,
+				  ctx->cfg.docker_cert_path };
+
+	return docker_open(ctx->cfg.docker_host, &tls, out, err);
 }

@@ -13,6 +13,8 @@ pkgs=(
 	git openssh-client openssh-server curl ca-certificates
 	docker.io docker-registry busybox-static apache2-utils sqlite3
 	time procps iproute2 nginx-light
+	# prove, the fake HTTP server of t4110; certificates for Docker over TLS
+	perl openssl
 	# benchmarks
 	jq
 )

@@ -23,6 +23,14 @@
 #
 # With SOLUM_TEST_DOCKER_HOST=unix:///path an engine that runs already is
 # used instead of a private one (images then accumulate there).
+#
+# test_docker_tls_setup starts instead a private engine that also listens
+# on tcp://127.0.0.1:PORT with TLS, clients verified, as `dockerd
+# --tlsverify` (always a private one: a running engine has no such
+# listener). It sets DOCKER_SOCK and DOCKER_URL as above, and
+#   DOCKER_TLS_URL    tcp://127.0.0.1:PORT
+#   DOCKER_TLS_CERTS  a DOCKER_CERT_PATH: ca.pem, cert.pem, key.pem
+#   DOCKER_TLS_DIR    where the CA (ca-key.pem) and the engine's files are
 
 SOLUM_SCRIPTS=$SOLUM_SRC/scripts
 
@@ -142,4 +150,84 @@ test_registry_setup() {
 # docker_context DIR OUT.tar: a build context tar of DIR, owned by root.
 docker_context() {
 	tar --numeric-owner --owner=0 --group=0 -C "$1" -cf "$2" .
+}
+
+# docker_tls_certs DIR: in DIR, a CA (ca.pem, ca-key.pem), a certificate
+# for an engine on 127.0.0.1 (server-cert.pem, server-key.pem) and a client
+# certificate (cert.pem, key.pem: the names DOCKER_CERT_PATH holds), all
+# ECDSA P-256, valid for two days. Extra subjectAltNames for the engine
+# may follow DIR ("DNS:localhost"). openssl's chatter goes to DIR/openssl.log.
+docker_tls_certs() {
+	local d=$1 san="IP:127.0.0.1" n
+	shift
+	for n in "$@"; do san="$san,$n"; done
+	mkdir -p "$d" &&
+	openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -keyout "$d/ca-key.pem" -out "$d/ca.pem" -days 2 \
+		-subj "/CN=solum test CA $(basename "$d")" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" \
+		>>"$d/openssl.log" 2>&1 &&
+	docker_tls_sign_ "$d" server "/CN=127.0.0.1" \
+		"subjectAltName=$san" "extendedKeyUsage=serverAuth" &&
+	docker_tls_sign_ "$d" client "/CN=solum" "extendedKeyUsage=clientAuth" &&
+	mv "$d/client-cert.pem" "$d/cert.pem" &&
+	mv "$d/client-key.pem" "$d/key.pem" &&
+	chmod 600 "$d"/*key.pem || {
+		cat "$d/openssl.log" >&2
+		return 1
+	}
+}
+
+# docker_tls_sign_ DIR NAME SUBJECT EXTENSION...: DIR/NAME-key.pem and
+# DIR/NAME-cert.pem signed by DIR's CA.
+docker_tls_sign_() {
+	local d=$1 name=$2 subj=$3
+	shift 3
+	printf '%s\n' "$@" >"$d/$name.ext" &&
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -keyout "$d/$name-key.pem" -out "$d/$name.csr" \
+		-subj "$subj" >>"$d/openssl.log" 2>&1 &&
+	openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.pem" \
+		-CAkey "$d/ca-key.pem" -CAcreateserial -days 2 \
+		-extfile "$d/$name.ext" -out "$d/$name-cert.pem" \
+		>>"$d/openssl.log" 2>&1
+}
+
+docker_tls_start_() {
+	local dir
+	DOCKER_TLS_DIR=$TRASH_DIRECTORY/tls
+	DOCKER_TLS_CERTS=$DOCKER_TLS_DIR/client
+	docker_tls_certs "$DOCKER_TLS_DIR" || return 1
+	mkdir -p "$DOCKER_TLS_CERTS" &&
+	cp "$DOCKER_TLS_DIR/ca.pem" "$DOCKER_TLS_DIR/cert.pem" \
+		"$DOCKER_TLS_DIR/key.pem" "$DOCKER_TLS_CERTS/" || return 1
+	DOCKER_TLS_PORT=$(test_free_port) || return 1
+	dir=$(docker_dir) || return 1
+	DOCKERD_DIR=$dir
+	test_atexit_run "docker_stop_"
+	DOCKER_SOCK=$(SOLUM_DOCKER_PRIVATE=1 "$SOLUM_SCRIPTS/dockerd.sh" start "$dir" -- \
+		-H "tcp://127.0.0.1:$DOCKER_TLS_PORT" --tlsverify \
+		--tlscacert "$DOCKER_TLS_DIR/ca.pem" \
+		--tlscert "$DOCKER_TLS_DIR/server-cert.pem" \
+		--tlskey "$DOCKER_TLS_DIR/server-key.pem") || {
+		tail -n 20 "$dir/dockerd.log" >&2
+		return 1
+	}
+	DOCKER_URL=unix://$DOCKER_SOCK
+	DOCKER_TLS_URL=tcp://127.0.0.1:$DOCKER_TLS_PORT
+	export DOCKER_SOCK DOCKER_URL DOCKERD_DIR DOCKER_TLS_URL DOCKER_TLS_CERTS \
+		DOCKER_TLS_DIR DOCKER_TLS_PORT
+	"$SOLUM_SCRIPTS/base-image.sh" "$DOCKER_SOCK"
+}
+
+test_docker_tls_setup() {
+	local why
+	why=$(SOLUM_TEST_DOCKER_HOST='' docker_cannot_run) &&
+		skip_all "skipping Docker TLS tests: $why"
+	command -v openssl >/dev/null 2>&1 ||
+		skip_all "skipping Docker TLS tests: openssl is not installed (apt-get install openssl)"
+	test_expect_success 'start a private Docker engine with a TLS listener' '
+		docker_tls_start_ &&
+		test_set_prereq DOCKER
+	'
 }

@@ -63,6 +63,8 @@ get() {
 # file "stop" exists). Bounded: 600 requests or 15 s, and it ends 30
 # requests after "stop" appears. It stops by itself, so it is not
 # registered to be killed (its pid may belong to another process by then).
+# Its lines start with "ok": grep them with -q, never onto stdout, which
+# under `prove -v` is the TAP stream.
 load() {
 	local i=0 after=0 end=$(($(date +%s) + 15)) body tag
 	while test $i -lt 600 && test "$(date +%s)" -lt $end; do
@@ -140,8 +142,8 @@ test_expect_success 'swap to backend 2 under load: no request fails' '
 	sed -n "\$=" load.log &&
 	test_grep -v "^FAIL" load.log &&
 	test_line_count = 0 load.err &&
-	test_grep "^ok backend 1\$" load.log &&
-	test_grep "^ok after backend 2\$" load.log &&
+	test_grep -q "^ok backend 1\$" load.log &&
+	test_grep -q "^ok after backend 2\$" load.log &&
 	test_grep -v "backend 1\$" <(grep "^ok after" load.log) &&
 	test "$(tail -n 1 load.log)" = "ok after backend 2"
 '

@@ -93,7 +93,7 @@ int tool_tarstream_build(int argc, char **argv)
 		goto fail;
 	if (pos[2][0] == '/')
 		host = xstrfmt("unix://%s", pos[2]);
-	if (docker_open(host ? host : pos[2], &d, &err) < 0)
+	if (docker_open(host ? host : pos[2], NULL, &d, &err) < 0)
 		goto fail;
 	bopts.tag = *pos[3] ? pos[3] : NULL;
 	bopts.read = tar_read;

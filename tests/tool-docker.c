@@ -79,7 +79,7 @@ static int open_host(const char *arg, struct docker **d, struct err *err)
 
 	if (arg[0] == '/')
 		host = xstrfmt("unix://%s", arg);
-	ret = docker_open(host ? host : arg, d, err);
+	ret = docker_open(host ? host : arg, NULL, d, err);
 	free(host);
 	return ret;
 }
