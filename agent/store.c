@@ -1135,25 +1135,6 @@ int store_release_newer(struct store *s, const char *app, int number,
 	return 0;
 }
 
-int store_release_fail_stale(struct store *s, const char *app, int except,
-			     const char *why, struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int ret;
-
-	if (prep(s, "UPDATE releases SET status = 'failed', error = ?3, "
-		 "finished = ?4 WHERE app = ?1 AND number != ?2 AND status IN "
-		 "('building', 'pushing', 'deploying')", &st, err) < 0)
-		return -1;
-	bind_text(st, 1, app);
-	sqlite3_bind_int(st, 2, except);
-	bind_text(st, 3, why);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	ret = step_done(s, st, "mark interrupted releases", err);
-	sqlite3_finalize(st);
-	return ret;
-}
-
 int store_release_list_unfinished(struct store *s, const char *app,
 				  int (*cb)(const struct store_release *r,
 					    void *payload),

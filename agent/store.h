@@ -219,13 +219,6 @@ int store_release_list(struct store *s, const char *app, int limit,
 int store_release_newer(struct store *s, const char *app, int number,
 			int *newer_out, struct err *err);
 /*
- * Mark the app's active releases other than `except` failed with `why`
- * (their process died; whoever holds the app's lock calls this).
- */
-int store_release_fail_stale(struct store *s, const char *app, int except,
-			     const char *why, struct err *err);
-
-/*
  * The app's releases whose status is not final (queued or active), oldest
  * first; `cb` returns non-zero to stop. The release is borrowed for the
  * callback's duration.
