@@ -707,8 +707,10 @@ static int begin(struct run *r, const struct deploy_opts *opts, int number,
 /*
  * Only the newest push is deployed: older ones that waited give way.
  * 1 if release r was superseded (and marked so), 0 if not, -1 on error.
+ * In gate mode the push is rejected then: git would move the branch to
+ * a commit that never ran.
  */
-static int superseded(struct run *r, struct err *err)
+static int superseded(struct run *r, int gate, struct err *err)
 {
 	const char *app = r->app->name;
 	int newest = 0;
@@ -717,9 +719,19 @@ static int superseded(struct run *r, struct err *err)
 		return -1;
 	if (newest <= r->number)
 		return 0;
-	out_printf(&r->out, "-----> %s v%d (%s) superseded by v%d, a newer push: not deployed",
-		   app, r->number, r->short_commit, newest);
+	if (gate)
+		err_set(err, "superseded by v%d, a newer push: this push is rejected, its commit was never deployed",
+			newest);
+	else
+		err_set(err, "superseded by v%d, a newer push: not deployed",
+			newest);
+	out_printf(&r->out, "-----> %s v%d (%s) %s", app, r->number,
+		   r->short_commit, err->msg);
 	r->rel.finished = time(NULL);
+	free(r->rel.error);
+	r->rel.error = gate ? xstrdup(err->msg) : NULL;
+	if (!gate)
+		err_clear(err);
 	if (save(r, "superseded", err) < 0)
 		return -1;
 	return 1;
@@ -802,11 +814,11 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 	lock_fd = lock_app(ctx, app->name, &r.out, r.number, err);
 	if (lock_fd < 0)
 		goto fail;
-	rc = superseded(&r, err);
+	rc = superseded(&r, opts->gate, err);
 	if (rc < 0)
 		goto fail;
 	if (rc == 1) {
-		ret = 0;
+		ret = opts->gate ? -1 : 0;
 		goto done;
 	}
 	r.rel.started = time(NULL);

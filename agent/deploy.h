@@ -13,6 +13,8 @@ struct deploy_opts {
 	const char *pusher;	/* who asked, for the record; NULL: "local" */
 	int rollback_of;	/* > 0: redeploy that release's image, no build */
 	int release;		/* > 0: run this queued release (made earlier) */
+	int gate;		/* run from pre-receive: a push that must not
+				   be accepted unless its commit deployed */
 	FILE *out;		/* what the pusher sees; NULL: the log only */
 };
 
@@ -36,7 +38,9 @@ int deploy_queue(struct ctx *ctx, const struct store_app *app,
  * Everything the pusher sees goes to opts->out line by line and to the
  * release's log. Returns 0 when the release succeeded or was superseded by
  * a newer push, -1 when it failed or was cancelled: then err says why, and
- * that line and what to do were printed too.
+ * that line and what to do were printed too. With opts->gate, a release
+ * superseded while it waited is -1 too: "superseded by vN, a newer push:
+ * this push is rejected, its commit was never deployed".
  *
  * From the moment the release is queued until it is final this process
  * holds its lock; once it holds the app's lock it reaps (deploy_reap)
