@@ -747,12 +747,16 @@ static int pipeline(struct run *r, struct err *err)
 	/* building already, so that if we die recovering we are recovered */
 	if (release_reap(r->ctx, r->app, 1, &e2) < 0)
 		out_printf(&r->out, "       warning: %s", e2.msg);
+	out_test_pause(&r->out, "building");
 	if (target_docker_open(r->ctx, &r->docker, err) < 0 ||
 	    docker_ping(r->docker, err) < 0)
 		return err_wrap(err, "Docker engine");
 	if (check_registry(r, err) < 0 || step_build(r, err) < 0)
 		return -1;
-	if (save(r, "pushing", err) < 0 || step_push(r, err) < 0)
+	if (save(r, "pushing", err) < 0)
+		return -1;
+	out_test_pause(&r->out, "pushing");
+	if (step_push(r, err) < 0)
 		return -1;
 	if (save(r, "deploying", err) < 0 || step_release(r, err) < 0)
 		return -1;
@@ -881,7 +885,8 @@ int deploy_spawn_detached(struct ctx *ctx, const char *app, int number,
 {
 	static const char *const keep[] = {
 		"PATH", "DOCKER_HOST", "DOCKER_CONFIG", "HOME", "ASAN_OPTIONS",
-		"UBSAN_OPTIONS", "LSAN_OPTIONS", "SOLUM_USER", NULL
+		"UBSAN_OPTIONS", "LSAN_OPTIONS", "SOLUM_USER", "SOLUM_TEST_PAUSE",
+		NULL
 	};
 	struct proc p;
 	int fd = release_unhold(app, number), ret = 0;
