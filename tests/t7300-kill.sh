@@ -1,0 +1,183 @@
+#!/bin/bash
+test_description='end to end: a deploy killed (kill -9) at any step leaves the previous release serving'
+. "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib-docker.sh"
+. "$TEST_DIRECTORY/lib-deploy.sh"
+
+# The deploys are stopped at a known step by the test hook SOLUM_TEST_PAUSE
+# (agent/out.h). Until `solum releases` reaps by itself, `test-tool release
+# reap` does what it will do first.
+
+test_docker_setup
+test_registry_setup
+
+command -v sqlite3 >/dev/null 2>&1 && test_set_prereq SQLITE3
+
+reap() { test-tool release "$SOLUM_HOME" reap "$@"; }
+
+# new_version V: commit version V of the app and push it, not deployed
+new_version() {
+	echo "$1" >web/www/version.txt &&
+	git -C web commit -q -am "$1" &&
+	push web -o deploy=skip >/dev/null
+}
+
+# deploy_ok: deploy the head of web without waiting; SERVING, CONTENT
+deploy_ok() {
+	solum deploy web >next.out 2>&1 || { cat next.out; return 1; }
+	test_grep -v "Waiting for" next.out &&
+	SERVING=$(sed -n "s/.* web v\([0-9]*\) is running at .*/\1/p" next.out) &&
+	CONTENT=$(cat web/www/version.txt) &&
+	expect_serving web "$URL" "$SERVING" "$CONTENT"
+}
+
+# kill_at STEP: deploy a new version, kill it at STEP, check the old one
+# serves and the killed one is failed (interrupted), then deploy again.
+kill_at() {
+	new_version "$1" &&
+	deploy_paused web "$1" &&
+	n=$(newest_release web) &&
+	test "$(test-tool release "$SOLUM_HOME" holder web)" = "$DEPLOY_PID" &&
+	test "$(test-tool release "$SOLUM_HOME" holder web "$n")" = "$DEPLOY_PID" &&
+	kill_hard "$DEPLOY_PID" &&
+	reap web &&
+	solum releases web >list &&
+	test_grep "^v$n  *failed .*interrupted" list &&
+	expect_serving web "$URL" "$SERVING" "$CONTENT" &&
+	deploy_ok
+}
+
+test_expect_success DOCKER 'setup: web v1 is pushed and serves' '
+	deploy_setup &&
+	solum app create web --health /version.txt &&
+	make_app web one &&
+	push web &&
+	URL=$(app_url) &&
+	test -n "$URL" &&
+	SERVING=1 CONTENT=one &&
+	expect_serving web "$URL" 1 one
+'
+
+test_expect_success DOCKER 'killed while building' '
+	kill_at building
+'
+
+test_expect_success DOCKER,SQLITE3 'cancel does not signal a PID from the store' '
+	new_version stale &&
+	deploy_paused web building &&
+	n=$(newest_release web) &&
+	kill_hard "$DEPLOY_PID" &&
+	{ sleep 120 & } &&
+	other=$! &&
+	test_bg_register $other &&
+	sqlite3 "$SOLUM_HOME/solum.db" \
+		"UPDATE releases SET pid = $other WHERE app = '\''web'\'' AND number = $n" &&
+	test_must_fail test-tool release "$SOLUM_HOME" cancel web 2>err &&
+	test_grep "no deploy of .web. is running" err &&
+	kill -0 $other &&
+	kill $other &&
+	solum releases web >list &&
+	test_grep "^v$n  *failed .*interrupted" list &&
+	expect_serving web "$URL" "$SERVING" "$CONTENT" &&
+	deploy_ok
+'
+
+test_expect_success DOCKER 'killed while pushing' '
+	kill_at pushing
+'
+
+test_expect_success DOCKER 'killed right after its container started' '
+	kill_at starting
+'
+
+test_expect_success DOCKER 'killed after the health check passed' '
+	kill_at health
+'
+
+test_expect_success DOCKER 'killed after the swap, before the old container stopped' '
+	new_version swap &&
+	deploy_paused web swap &&
+	n=$(newest_release web) &&
+	curl -fsS "${URL}version.txt" >got &&
+	echo swap >expect &&
+	test_cmp expect got &&
+	kill_hard "$DEPLOY_PID" &&
+	reap web &&
+	solum releases web >list &&
+	test_grep "^v$n  *failed .*interrupted" list &&
+	expect_serving web "$URL" "$SERVING" "$CONTENT" &&
+	deploy_ok
+'
+
+test_expect_success DOCKER 'killed while queued; a queued release is cancelled by number' '
+	new_version queued &&
+	deploy_paused web building &&
+	a=$DEPLOY_PID &&
+	na=$(newest_release web) &&
+	{ solum deploy web >b.out 2>&1 & } &&
+	b=$! &&
+	test_bg_register $b &&
+	test_wait_for 30 grep -q "Waiting for web v$na" b.out &&
+	nb=$(newest_release web) &&
+	test "$(test-tool release "$SOLUM_HOME" holder web "$nb")" = "$b" &&
+	{ solum deploy web >c.out 2>&1 & } &&
+	c=$! &&
+	test_bg_register $c &&
+	test_wait_for 30 grep -q "Waiting for web v$na" c.out &&
+	nc=$(newest_release web) &&
+	kill_hard $b &&
+	reap web &&
+	solum releases web >list &&
+	test_grep "^v$nb  *failed .*interrupted" list &&
+	test_grep "^v$na  *building" list &&
+	test-tool release "$SOLUM_HOME" cancel web "$nc" >out &&
+	echo "cancelled v$nc" >expect &&
+	test_cmp expect out &&
+	{ wait $c; true; } &&
+	test_grep "cancelled" c.out &&
+	test-tool release "$SOLUM_HOME" cancel web >out &&
+	echo "cancelled v$na" >expect &&
+	test_cmp expect out &&
+	{ wait $a; true; } &&
+	solum releases web >list &&
+	test_grep "^v$nc  *cancelled" list &&
+	test_grep "^v$na  *cancelled" list &&
+	test_must_fail test-tool release "$SOLUM_HOME" cancel web 2>err &&
+	test_grep "no deploy of .web. is running" err &&
+	expect_serving web "$URL" "$SERVING" "$CONTENT" &&
+	deploy_ok
+'
+
+test_expect_success DOCKER 'a detached deploy holds its release from the start; killed, it is reaped' '
+	new_version async &&
+	SOLUM_TEST_PAUSE=building solum deploy web --async >out &&
+	n=$(sed -n "s/.* web v\([0-9]*\) queued.*/\1/p" out) &&
+	test_wait_for 30 grep -q "paused at building" "$SOLUM_HOME/logs/web/v$n.log" &&
+	pid=$(sed -n "s/.*paused at building (pid \([0-9]*\)).*/\1/p" "$SOLUM_HOME/logs/web/v$n.log") &&
+	test "$(test-tool release "$SOLUM_HOME" holder web "$n")" = "$pid" &&
+	test "$(test-tool release "$SOLUM_HOME" holder web)" = "$pid" &&
+	kill_hard "$pid" &&
+	reap web &&
+	solum releases web >list &&
+	test_grep "^v$n  *failed .*interrupted" list &&
+	expect_serving web "$URL" "$SERVING" "$CONTENT" &&
+	deploy_ok
+'
+
+test_expect_success DOCKER 'app delete refuses while a deploy runs, then works' '
+	new_version delete &&
+	deploy_paused web building &&
+	n=$(newest_release web) &&
+	test_must_fail solum app delete web 2>err &&
+	test_grep "app .web. is deploying v$n; cancel it first (solum cancel web)" err &&
+	curl -fsS "${URL}version.txt" >got &&
+	echo "$CONTENT" >expect &&
+	test_cmp expect got &&
+	kill_hard "$DEPLOY_PID" &&
+	solum app delete web &&
+	test-tool docker ps "$DOCKER_URL" solum.app=web >ps &&
+	test_line_count = 0 ps &&
+	test_path_is_missing "$SOLUM_HOME/nginx/apps/web.conf"
+'
+
+test_done
