@@ -82,6 +82,32 @@ test_expect_success DOCKER,SQLITE3 'cancel does not signal a PID from the store'
 	deploy_ok
 '
 
+test_expect_success DOCKER 'a push killed while building (its hook holds the lock): the next push deploys' '
+	echo "RUN sleep 30" >>web/Dockerfile &&
+	echo slowpush >web/www/version.txt &&
+	git -C web commit -q -am slowpush &&
+	: >push.out &&
+	{ push web & } &&
+	pusher=$! &&
+	test_wait_for 30 grep -q "sleep 30" push.out &&
+	n=$(newest_release web) &&
+	hook=$(test-tool release "$SOLUM_HOME" holder web) &&
+	test -n "$hook" &&
+	test "$(test-tool release "$SOLUM_HOME" holder web "$n")" = "$hook" &&
+	kill_hard "$hook" &&
+	{ wait $pusher; true; } &&
+	reap web &&
+	solum releases web >list &&
+	test_grep "^v$n  *failed .*interrupted" list &&
+	expect_serving web "$URL" "$SERVING" "$CONTENT" &&
+	git -C web revert --no-edit HEAD >/dev/null &&
+	push web &&
+	test_grep -v "Waiting for" push.out &&
+	SERVING=$(sed -n "s/.* web v\([0-9]*\) is running at .*/\1/p" push.out) &&
+	CONTENT=$(cat web/www/version.txt) &&
+	expect_serving web "$URL" "$SERVING" "$CONTENT"
+'
+
 test_expect_success DOCKER 'killed while pushing' '
 	kill_at pushing
 '
