@@ -1,7 +1,6 @@
 /* deploy: releases (queue, lock, supersede, statuses), build and push */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <git2.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -10,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
