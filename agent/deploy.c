@@ -738,13 +738,8 @@ static int superseded(struct run *r, int gate, struct err *err)
 /* Build, push and release; the app's lock is held. */
 static int pipeline(struct run *r, struct err *err)
 {
-	struct err e2 = ERR_INIT;
-
 	if (save(r, "building", err) < 0)
 		return -1;
-	/* building already, so that if we die recovering we are recovered */
-	if (release_reap(r->ctx, r->app, 1, &e2) < 0)
-		out_printf(&r->out, "       warning: %s", e2.msg);
 	out_test_pause(&r->out, "building");
 	if (target_docker_open(r->ctx, &r->docker, err) < 0 ||
 	    docker_ping(r->docker, err) < 0)
@@ -793,6 +788,7 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 	       struct err *err)
 {
 	struct sigaction ot, oi, op, oh;
+	struct err e2 = ERR_INIT;
 	struct run r;
 	int lock_fd = -1, rc, ret = -1;
 	long long t0 = out_now_ms();
@@ -816,6 +812,9 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 	lock_fd = lock_app(ctx, app->name, &r.out, r.number, err);
 	if (lock_fd < 0)
 		goto fail;
+	/* before the check below: a newer push whose process died never runs */
+	if (release_reap(ctx, app, 1, &e2) < 0)
+		out_printf(&r.out, "       warning: %s", e2.msg);
 	rc = superseded(&r, opts->gate, err);
 	if (rc < 0)
 		goto fail;

@@ -1121,7 +1121,8 @@ int store_release_newer(struct store *s, const char *app, int number,
 
 	*newer_out = 0;
 	if (prep(s, "SELECT COALESCE(MAX(number), 0) FROM releases "
-		 "WHERE app = ? AND number > ? AND status != 'cancelled'", &st,
+		 "WHERE app = ? AND number > ? AND status != 'cancelled' AND "
+		 "NOT (status = 'failed' AND error IS 'interrupted')", &st,
 		 err) < 0)
 		return -1;
 	bind_text(st, 1, app);

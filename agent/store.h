@@ -214,7 +214,8 @@ int store_release_list(struct store *s, const char *app, int limit,
 		       void *payload, struct err *err);
 /*
  * The highest number above `number` among the app's releases that were not
- * cancelled, or 0: a release that finds one has been superseded.
+ * cancelled nor interrupted (failed with error "interrupted": their
+ * process died), or 0: a release that finds one has been superseded.
  */
 int store_release_newer(struct store *s, const char *app, int number,
 			int *newer_out, struct err *err);

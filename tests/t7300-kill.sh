@@ -135,41 +135,63 @@ test_expect_success DOCKER 'killed after the swap, before the old container stop
 	deploy_ok
 '
 
-test_expect_success DOCKER 'killed while queued; a queued release is cancelled by number' '
+# wait_queued OUT: a `solum deploy` in the background whose output goes to
+# OUT, waiting behind release $na; its pid in QPID, its release in QN
+wait_queued() {
+	{ solum deploy web >"$1" 2>&1 & } &&
+	QPID=$! &&
+	test_bg_register $QPID &&
+	test_wait_for 30 grep -q "Waiting for web v$na" "$1" &&
+	QN=$(newest_release web) &&
+	test "$(test-tool release "$SOLUM_HOME" holder web "$QN")" = "$QPID"
+}
+
+test_expect_success DOCKER 'killed while queued: an older waiting push still deploys' '
 	new_version queued &&
 	deploy_paused web building &&
 	a=$DEPLOY_PID &&
 	na=$(newest_release web) &&
-	{ solum deploy web >b.out 2>&1 & } &&
-	b=$! &&
-	test_bg_register $b &&
-	test_wait_for 30 grep -q "Waiting for web v$na" b.out &&
-	nb=$(newest_release web) &&
-	test "$(test-tool release "$SOLUM_HOME" holder web "$nb")" = "$b" &&
-	{ solum deploy web >c.out 2>&1 & } &&
-	c=$! &&
-	test_bg_register $c &&
-	test_wait_for 30 grep -q "Waiting for web v$na" c.out &&
-	nc=$(newest_release web) &&
-	kill_hard $b &&
+	wait_queued b.out &&
+	b=$QPID nb=$QN &&
+	wait_queued c.out &&
+	c=$QPID nc=$QN &&
+	kill_hard $c &&
 	reap web &&
 	solum releases web >list &&
-	test_grep "^v$nb  *failed .*interrupted" list &&
+	test_grep "^v$nc  *failed .*interrupted" list &&
+	test_grep "^v$nb  *queued" list &&
 	test_grep "^v$na  *building" list &&
-	test-tool release "$SOLUM_HOME" cancel web "$nc" >out &&
-	echo "cancelled v$nc" >expect &&
-	test_cmp expect out &&
-	{ wait $c; true; } &&
-	test_grep "cancelled" c.out &&
 	test-tool release "$SOLUM_HOME" cancel web >out &&
 	echo "cancelled v$na" >expect &&
 	test_cmp expect out &&
 	{ wait $a; true; } &&
+	wait $b &&
+	cat b.out &&
+	test_grep "web v$nb is running at" b.out &&
 	solum releases web >list &&
-	test_grep "^v$nc  *cancelled" list &&
 	test_grep "^v$na  *cancelled" list &&
+	test_grep "^v$nb  *succeeded" list &&
+	SERVING=$nb CONTENT=queued &&
+	expect_serving web "$URL" "$SERVING" "$CONTENT"
+'
+
+test_expect_success DOCKER 'a waiting release is cancelled by number; nothing is left running' '
+	new_version waiting &&
+	deploy_paused web building &&
+	a=$DEPLOY_PID &&
+	na=$(newest_release web) &&
+	wait_queued b.out &&
+	test-tool release "$SOLUM_HOME" cancel web "$QN" >out &&
+	echo "cancelled v$QN" >expect &&
+	test_cmp expect out &&
+	{ wait $QPID; true; } &&
+	test_grep "web v$QN cancelled: cancelled by request" b.out &&
+	kill_hard $a &&
 	test_must_fail test-tool release "$SOLUM_HOME" cancel web 2>err &&
 	test_grep "no deploy of .web. is running" err &&
+	solum releases web >list &&
+	test_grep "^v$QN  *cancelled" list &&
+	test_grep "^v$na  *failed .*interrupted" list &&
 	expect_serving web "$URL" "$SERVING" "$CONTENT" &&
 	deploy_ok
 '
