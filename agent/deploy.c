@@ -1,7 +1,6 @@
 /* deploy: releases (queue, lock, supersede, statuses), build and push */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <git2.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -10,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -20,9 +18,11 @@
 #include "deploy.h"
 #include "docker.h"
 #include "http.h"
+#include "lock.h"
 #include "log.h"
 #include "out.h"
 #include "proc.h"
+#include "release.h"
 #include "repo.h"
 #include "tarstream.h"
 #include "target.h"
@@ -59,28 +59,16 @@ static FILE *open_log(const char *home, const char *app, int number,
 /* ---- locking ---- */
 
 /*
- * The app's lock: flock on <home>/run/<app>.lock, which the kernel drops
- * when its holder dies, so there are no stale locks. Returns the fd.
+ * The app's lock (lock.h), waited for with a line to the pusher saying
+ * what runs. Returns the fd; -1 when cancelled or on error.
  */
 static int lock_app(struct ctx *ctx, const char *app, struct out *o,
 		    int number, struct err *err)
 {
-	char *path = xstrfmt("%s/run/%s.lock", ctx->home, app);
+	char *path = lock_app_path(ctx->home, app);
 	int fd, waited = 0;
 
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		err_errno(err, "cannot open lock '%s'", path);
-		free(path);
-		return -1;
-	}
-	free(path);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			err_errno(err, "lock app '%s'", app);
-			close(fd);
-			return -1;
-		}
+	while ((fd = lock_try(path, 1, err)) == LOCK_BUSY) {
 		if (!waited) {
 			int running = 0;
 			long pid = 0;
@@ -96,12 +84,11 @@ static int lock_app(struct ctx *ctx, const char *app, struct out *o,
 			out_step(o, "waiting");
 			waited = 1;
 		}
-		if (out_wait_ms(o, 200, err) < 0) {
-			close(fd);
-			return -1;
-		}
+		if (out_wait_ms(o, 200, err) < 0)
+			break;
 	}
-	return fd;
+	free(path);
+	return fd < 0 ? -1 : fd;
 }
 
 struct active_state {
@@ -132,6 +119,51 @@ int deploy_active(struct ctx *ctx, const char *app, int *number_out,
 		return -1;
 	*number_out = a.number;
 	*pid_out = a.pid;
+	return 0;
+}
+
+int deploy_reap(struct ctx *ctx, const struct store_app *app, struct err *err)
+{
+	return release_reap(ctx, app, 0, err);
+}
+
+int deploy_cancel(struct ctx *ctx, const struct store_app *app, int number,
+		  int *number_out, struct err *err)
+{
+	char *path = lock_app_path(ctx->home, app->name);
+	struct err e2 = ERR_INIT;
+	pid_t pid;
+
+	*number_out = 0;
+	if (release_reap(ctx, app, 0, &e2) < 0)
+		log_warnx("%s", e2.msg);
+	if (number) {
+		pid = release_holder(ctx, app->name, number, err);
+	} else {
+		pid = lock_holder(path, err);
+		number = release_of(ctx, app->name, pid);
+	}
+	free(path);
+	if (pid < 0)
+		return -1;
+	if (pid > 0 && !number) {
+		/* not a deploy: a reader recovering, or `app delete` */
+		err_set(err, "'%s' is locked by a solum process that runs no deploy (pid %ld); try again",
+			app->name, (long)pid);
+		return 1;
+	}
+	if (pid == 0) {
+		if (number)
+			err_set(err, "release v%d of '%s' is not running",
+				number, app->name);
+		else
+			err_set(err, "no deploy of '%s' is running", app->name);
+		return 1;
+	}
+	if (kill(pid, SIGTERM) < 0)
+		return err_errno(err, "cannot stop the deploy of '%s' (pid %ld)",
+				 app->name, (long)pid);
+	*number_out = number;
 	return 0;
 }
 
@@ -217,20 +249,19 @@ out:
 
 /* ---- queueing ---- */
 
-int deploy_queue(struct ctx *ctx, const struct store_app *app,
-		 const struct deploy_opts *opts, int *number_out,
-		 struct err *err)
+/* Fill in release *r of `app` for opts, without storing it. */
+static int prepare_release(struct ctx *ctx, const struct store_app *app,
+			   const struct deploy_opts *opts,
+			   struct store_release *r, struct err *err)
 {
-	struct store_release r, src;
+	struct store_release src;
 	char commit[41], tree[41];
-	int ret = -1;
+	int rc, ret = -1;
 
-	store_release_init(&r);
 	store_release_init(&src);
 	if (opts->rollback_of > 0) {
-		int rc = store_release_get(ctx->store, app->name,
-					   opts->rollback_of, &src, err);
-
+		rc = store_release_get(ctx->store, app->name, opts->rollback_of,
+				       &src, err);
 		if (rc < 0)
 			goto out;
 		if (rc == 1) {
@@ -243,29 +274,56 @@ int deploy_queue(struct ctx *ctx, const struct store_app *app,
 				opts->rollback_of, app->name);
 			goto out;
 		}
-		r.commit = xstrdup(src.commit);
-		r.tree = xstrdup(src.tree);
-		r.build_key = xstrdup(src.build_key);
-		r.source = src.number;
+		r->commit = xstrdup(src.commit);
+		r->tree = xstrdup(src.tree);
+		r->build_key = xstrdup(src.build_key);
+		r->source = src.number;
 	} else {
 		if (resolve_rev(ctx->home, app, opts->rev, commit, tree, err) < 0)
 			goto out;
-		r.commit = xstrdup(commit);
-		r.tree = xstrdup(tree);
+		r->commit = xstrdup(commit);
+		r->tree = xstrdup(tree);
 		/* same tree and Dockerfile path: same image */
-		r.build_key = xstrfmt("%s:%s", tree, app->dockerfile);
+		r->build_key = xstrfmt("%s:%s", tree, app->dockerfile);
 	}
-	r.app = xstrdup(app->name);
-	r.pusher = xstrdup(opts->pusher ? opts->pusher : "local");
-	r.pid = (long)getpid();
-	if (store_release_create(ctx->store, &r, err) < 0)
-		goto out;
-	*number_out = r.number;
+	r->app = xstrdup(app->name);
+	r->pusher = xstrdup(opts->pusher ? opts->pusher : "local");
+	r->pid = (long)getpid();	/* for the record only */
 	ret = 0;
 out:
-	store_release_release(&r);
 	store_release_release(&src);
 	return ret;
+}
+
+/* Queue a release; returns the fd of its lock, which we now hold. */
+static int queue_release(struct ctx *ctx, const struct store_app *app,
+			 const struct deploy_opts *opts, int *number_out,
+			 struct err *err)
+{
+	struct store_release r;
+	int fd = -1;
+
+	store_release_init(&r);
+	if (prepare_release(ctx, app, opts, &r, err) == 0 &&
+	    (fd = release_create(ctx, &r, err)) >= 0)
+		*number_out = r.number;
+	store_release_release(&r);
+	return fd;
+}
+
+int deploy_queue(struct ctx *ctx, const struct store_app *app,
+		 const struct deploy_opts *opts, int *number_out,
+		 struct err *err)
+{
+	int fd = queue_release(ctx, app, opts, number_out, err);
+
+	if (fd < 0)
+		return -1;
+	if (release_hold(app->name, *number_out, fd, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- the steps ---- */
@@ -278,6 +336,8 @@ struct run {
 	struct out out;
 	struct docker *docker;
 	char short_commit[8];
+	int number;		/* the release's */
+	int rel_fd;		/* the release's lock, held */
 };
 
 static int save(struct run *r, const char *status, struct err *err)
@@ -605,18 +665,138 @@ static void restore_signals(struct sigaction *old_term, struct sigaction *old_in
 	sigaction(SIGHUP, old_hup, NULL);
 }
 
+/*
+ * Take release `number` (queue one when 0) and load it into r: its lock
+ * is ours (r->rel_fd) and it is queued. Returns -1 with err set.
+ */
+static int begin(struct run *r, const struct deploy_opts *opts, int number,
+		 struct err *err)
+{
+	const char *app = r->app->name;
+	int rc;
+
+	if (number)
+		r->rel_fd = release_claim(r->ctx, app, number, err);
+	else
+		r->rel_fd = queue_release(r->ctx, r->app, opts, &number, err);
+	if (r->rel_fd < 0) {
+		out_printf(&r->out, "-----> %s: %s", app, err->msg);
+		return -1;
+	}
+	r->number = number;
+	rc = store_release_get(r->ctx->store, app, number, &r->rel, err);
+	if (rc != 0) {
+		if (rc == 1)
+			err_set(err, "app '%s' has no release v%d", app, number);
+		return -1;
+	}
+	if (strcmp(r->rel.status, "queued"))
+		return err_set(err, "release v%d of '%s' is %s, not queued",
+			       number, app, r->rel.status);
+	r->out.log = open_log(r->ctx->home, app, number, err);
+	if (!r->out.log)
+		return -1;
+	snprintf(r->short_commit, sizeof(r->short_commit), "%.7s",
+		 r->rel.commit);
+	r->rel.pid = (long)getpid();
+	return save(r, NULL, err);
+}
+
+/*
+ * Only the newest push is deployed: older ones that waited give way.
+ * 1 if release r was superseded (and marked so), 0 if not, -1 on error.
+ * In gate mode the push is rejected then: git would move the branch to
+ * a commit that never ran.
+ */
+static int superseded(struct run *r, int gate, struct err *err)
+{
+	const char *app = r->app->name;
+	int newest = 0;
+
+	if (store_release_newer(r->ctx->store, app, r->number, &newest, err) < 0)
+		return -1;
+	if (newest <= r->number)
+		return 0;
+	if (gate)
+		err_set(err, "superseded by v%d, a newer push: this push is rejected, its commit was never deployed",
+			newest);
+	else
+		err_set(err, "superseded by v%d, a newer push: not deployed",
+			newest);
+	out_printf(&r->out, "-----> %s v%d (%s) %s", app, r->number,
+		   r->short_commit, err->msg);
+	r->rel.finished = time(NULL);
+	free(r->rel.error);
+	r->rel.error = gate ? xstrdup(err->msg) : NULL;
+	if (!gate)
+		err_clear(err);
+	if (save(r, "superseded", err) < 0)
+		return -1;
+	return 1;
+}
+
+/* Build, push and release; the app's lock is held. */
+static int pipeline(struct run *r, struct err *err)
+{
+	if (save(r, "building", err) < 0)
+		return -1;
+	out_test_pause(&r->out, "building");
+	if (target_docker_open(r->ctx, &r->docker, err) < 0 ||
+	    docker_ping(r->docker, err) < 0)
+		return err_wrap(err, "Docker engine");
+	if (check_registry(r, err) < 0 || step_build(r, err) < 0)
+		return -1;
+	if (save(r, "pushing", err) < 0)
+		return -1;
+	out_test_pause(&r->out, "pushing");
+	if (step_push(r, err) < 0)
+		return -1;
+	if (save(r, "deploying", err) < 0 || step_release(r, err) < 0)
+		return -1;
+	r->rel.finished = time(NULL);
+	free(r->rel.error);
+	r->rel.error = NULL;
+	return save(r, "succeeded", err);
+}
+
+/* The release failed (or was cancelled): record it and tell the pusher. */
+static void fail(struct run *r, struct err *err)
+{
+	const char *app = r->app->name;
+	struct err e3 = ERR_INIT;
+	char now[512];
+
+	if (cancelled)
+		err_set(err, "cancelled by request (solum cancel)");
+	free(r->rel.error);
+	r->rel.error = xstrdup(err->msg);
+	r->rel.finished = time(NULL);
+	if (r->rel.app) {
+		free(r->rel.status);
+		r->rel.status = xstrdup(cancelled ? "cancelled" : "failed");
+		store_release_update(r->ctx->store, &r->rel, &e3);
+	}
+	out_printf(&r->out, " !     %s v%d %s: %s", app, r->number,
+		   r->rel.status ? r->rel.status : "failed", err->msg);
+	target_for(r->app)->describe(r->ctx, r->app, now, sizeof(now));
+	out_printf(&r->out, " !     %s; fix the problem and push again (log: solum logs %s %d)",
+		   now, app, r->number);
+}
+
 int deploy_run(struct ctx *ctx, const struct store_app *app,
 	       const struct deploy_opts *opts, int *number_out,
 	       struct err *err)
 {
 	struct sigaction ot, oi, op, oh;
+	struct err e2 = ERR_INIT;
 	struct run r;
-	int number = opts->release, lock_fd = -1, rc, newest = 0, ret = -1;
+	int lock_fd = -1, rc, ret = -1;
 	long long t0 = out_now_ms();
 
 	memset(&r, 0, sizeof(r));
 	r.ctx = ctx;
 	r.app = app;
+	r.rel_fd = -1;
 	r.out.client = opts->out;
 	r.out.interval_ms = ctx->cfg.progress_interval * 1000;
 	r.out.cancelled = &cancelled;
@@ -625,98 +805,36 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 	cancelled = 0;
 	install_signals(&ot, &oi, &op, &oh);
 
-	if (!number && deploy_queue(ctx, app, opts, &number, err) < 0) {
-		out_printf(&r.out, "-----> %s: %s", app->name, err->msg);
+	rc = begin(&r, opts, opts->release, err);
+	*number_out = r.number;
+	if (rc < 0)
 		goto done;
-	}
-	*number_out = number;
-	rc = store_release_get(ctx->store, app->name, number, &r.rel, err);
-	if (rc != 0) {
-		if (rc == 1)
-			err_set(err, "app '%s' has no release v%d", app->name, number);
-		goto done;
-	}
-	if (strcmp(r.rel.status, "queued")) {
-		err_set(err, "release v%d of '%s' is %s, not queued", number,
-			app->name, r.rel.status);
-		goto done;
-	}
-	r.out.log = open_log(ctx->home, app->name, number, err);
-	if (!r.out.log)
-		goto done;
-	snprintf(r.short_commit, sizeof(r.short_commit), "%.7s", r.rel.commit);
-	r.rel.pid = (long)getpid();
-	if (save(&r, NULL, err) < 0)
-		goto done;
-
-	lock_fd = lock_app(ctx, app->name, &r.out, number, err);
+	lock_fd = lock_app(ctx, app->name, &r.out, r.number, err);
 	if (lock_fd < 0)
 		goto fail;
-	/* we hold the lock: whatever still looks active was interrupted */
-	if (store_release_fail_stale(ctx->store, app->name, number,
-				     "interrupted: its process ended", err) < 0)
+	/* before the check below: a newer push whose process died never runs */
+	if (release_reap(ctx, app, 1, &e2) < 0)
+		out_printf(&r.out, "       warning: %s", e2.msg);
+	rc = superseded(&r, opts->gate, err);
+	if (rc < 0)
 		goto fail;
-	/* only the newest push is deployed: older ones that waited give way */
-	if (store_release_newer(ctx->store, app->name, number, &newest, err) < 0)
-		goto fail;
-	if (newest > number) {
-		out_printf(&r.out, "-----> %s v%d (%s) superseded by v%d, a newer push: not deployed",
-		     app->name, number, r.short_commit, newest);
-		r.rel.finished = time(NULL);
-		if (save(&r, "superseded", err) < 0)
-			goto fail;
-		ret = 0;
+	if (rc == 1) {
+		ret = opts->gate ? -1 : 0;
 		goto done;
 	}
 	r.rel.started = time(NULL);
-	if (save(&r, "building", err) < 0)
+	if (pipeline(&r, err) < 0)
 		goto fail;
-	if (target_docker_open(ctx, &r.docker, err) < 0 ||
-	    docker_ping(r.docker, err) < 0) {
-		err_wrap(err, "Docker engine");
-		goto fail;
-	}
-	if (check_registry(&r, err) < 0 || step_build(&r, err) < 0)
-		goto fail;
-	if (save(&r, "pushing", err) < 0 || step_push(&r, err) < 0)
-		goto fail;
-	if (save(&r, "deploying", err) < 0 || step_release(&r, err) < 0)
-		goto fail;
-	r.rel.finished = time(NULL);
-	free(r.rel.error);
-	r.rel.error = NULL;
-	if (save(&r, "succeeded", err) < 0)
-		goto fail;
-	out_printf(&r.out, "-----> %s v%d is running at %s (%.1fs)", app->name, number,
-	     r.rel.url, (double)(out_now_ms() - t0) / 1000.0);
+	out_printf(&r.out, "-----> %s v%d is running at %s (%.1fs)", app->name,
+		   r.number, r.rel.url, (double)(out_now_ms() - t0) / 1000.0);
 	prune_images(&r);
 	ret = 0;
 	goto done;
 fail:
-	if (cancelled)
-		err_set(err, "cancelled by request (solum cancel)");
-	free(r.rel.error);
-	r.rel.error = xstrdup(err->msg);
-	r.rel.finished = time(NULL);
-	if (r.rel.app) {
-		struct err e3 = ERR_INIT;
-
-		free(r.rel.status);
-		r.rel.status = xstrdup(cancelled ? "cancelled" : "failed");
-		store_release_update(ctx->store, &r.rel, &e3);
-	}
-	out_printf(&r.out, " !     %s v%d %s: %s", app->name, number,
-	     r.rel.status ? r.rel.status : "failed", err->msg);
-	{
-		char now[512];
-
-		target_for(app)->describe(ctx, app, now, sizeof(now));
-		out_printf(&r.out, " !     %s; fix the problem and push again (log: solum logs %s %d)",
-			   now, app->name, number);
-	}
+	fail(&r, err);
 done:
-	if (lock_fd >= 0)
-		close(lock_fd);
+	lock_drop(lock_fd, NULL);
+	release_done(ctx, app->name, r.number, r.rel_fd);
 	if (r.out.log)
 		fclose(r.out.log);
 	docker_free(r.docker);
@@ -725,10 +843,38 @@ done:
 	return ret;
 }
 
+/*
+ * Take `app` off its target, holding its lock so that no deploy runs
+ * meanwhile; a running deploy is refused.
+ */
 int deploy_destroy(struct ctx *ctx, const struct store_app *app, FILE *out,
 		   struct err *err)
 {
-	return target_for(app)->destroy(ctx, app->name, out, err);
+	char *path = lock_app_path(ctx->home, app->name);
+	struct err e2 = ERR_INIT;
+	int fd, number, ret = -1;
+
+	if (release_reap(ctx, app, 0, &e2) < 0)
+		log_warnx("%s", e2.msg);
+	fd = lock_try(path, 1, err);
+	if (fd == LOCK_BUSY) {
+		number = release_of(ctx, app->name, lock_holder(path, &e2));
+		if (number)
+			err_set(err, "app '%s' is deploying v%d; cancel it first (solum cancel %s)",
+				app->name, number, app->name);
+		else
+			err_set(err, "app '%s' is locked by another solum process; try again",
+				app->name);
+	} else if (fd >= 0 && (number = release_alive(ctx, app->name))) {
+		err_set(err, "app '%s' has v%d queued; cancel it first (solum cancel %s)",
+			app->name, number, app->name);
+	} else if (fd >= 0) {
+		ret = target_for(app)->destroy(ctx, app->name, out, err);
+	}
+	if (fd >= 0)
+		lock_drop(fd, NULL);
+	free(path);
+	return ret;
 }
 
 int deploy_spawn_detached(struct ctx *ctx, const char *app, int number,
@@ -736,24 +882,35 @@ int deploy_spawn_detached(struct ctx *ctx, const char *app, int number,
 {
 	static const char *const keep[] = {
 		"PATH", "DOCKER_HOST", "DOCKER_CONFIG", "HOME", "ASAN_OPTIONS",
-		"UBSAN_OPTIONS", "LSAN_OPTIONS", "SOLUM_USER", NULL
+		"UBSAN_OPTIONS", "LSAN_OPTIONS", "SOLUM_USER", "SOLUM_TEST_PAUSE",
+		NULL
 	};
 	struct proc p;
+	int fd = release_unhold(app, number), ret = 0;
 
 	proc_init(&p);
 	strvec_pushl(&p.args, ctx->self, "--home", ctx->home, "deploy", app,
 		     "--release", NULL);
 	strvec_pushf(&p.args, "%d", number);
 	proc_env_allow(&p, keep);
-	p.in = PROC_NULL;
+	/* the release's lock goes with it, so it is never unheld */
+	p.in = fd >= 0 ? fd : PROC_NULL;
 	p.out = PROC_NULL;
 	p.err = PROC_NULL;
 	p.new_session = 1;
 	if (proc_start(&p, err) < 0) {
-		proc_release(&p);
-		return -1;
+		struct err e2 = ERR_INIT;
+		int changed;
+
+		ret = -1;
+		store_release_interrupt(ctx->store, app, number, err->msg,
+					&changed, &e2);
+		release_done(ctx, app, number, fd);
+		fd = -1;
 	}
 	/* not waited for: it outlives us; init reaps it */
 	proc_release(&p);
-	return 0;
+	if (fd >= 0)
+		close(fd);
+	return ret;
 }

@@ -273,6 +273,7 @@ int hook_pre_receive(struct ctx *ctx, FILE *in, FILE *out, struct err *err)
 				opts.rev = ups[i].new_oid;
 				opts.pusher = getenv("SOLUM_USER");
 				opts.out = out;
+				opts.gate = 1;
 				fflush(out);
 				if (deploy_run(ctx, &app, &opts, &number, err) < 0) {
 					fprintf(out, " !     push of '%s' rejected: %s deploys in gate mode and the deploy failed\n",

@@ -459,8 +459,10 @@ static int local_release(struct target_run *t, struct err *err)
 		goto out;
 	out_printf(t->out, "       container %s: port %d published on %s:%d",
 		   name, t->rel->container_port, cfg->local_bind, port);
+	out_test_pause(t->out, "starting");
 	if (health_check(t, id, err) < 0)
 		goto out;
+	out_test_pause(t->out, "health");
 	if (is_cancelled(t)) {
 		err_set(err, "cancelled");
 		goto out;
@@ -471,6 +473,7 @@ static int local_release(struct target_run *t, struct err *err)
 		goto out;
 	free(new_container);
 	new_container = NULL;	/* it serves now: keep it */
+	out_test_pause(t->out, "swap");
 	remove_old(t, name);
 	free(t->rel->url);
 	t->rel->url = xstrfmt("http://%s:%d/", cfg->public_host, public_port);

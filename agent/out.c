@@ -1,7 +1,10 @@
 /* out: what the pusher sees, line by line, copied into the release log */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "out.h"
 
@@ -98,4 +101,17 @@ int out_wait_ms(struct out *o, long ms, struct err *err)
 		nanosleep(&ts, NULL);
 	}
 	return 0;
+}
+
+void out_test_pause(struct out *o, const char *step)
+{
+	const char *want = getenv("SOLUM_TEST_PAUSE");
+	long long end = out_now_ms() + OUT_TEST_PAUSE_SECS * 1000LL;
+	struct timespec ts = { 0, 100 * 1000000L };
+
+	if (!want || strcmp(want, step))
+		return;
+	out_printf(o, "       paused at %s (pid %ld)", step, (long)getpid());
+	while (out_now_ms() < end && !(o->cancelled && *o->cancelled))
+		nanosleep(&ts, NULL);
 }

@@ -51,4 +51,14 @@ int out_tick(void *payload, struct err *err);
 /* Sleep `ms` in slices of at most 100 ms, ticking; -1 if cancelled. */
 int out_wait_ms(struct out *o, long ms, struct err *err);
 
+/*
+ * Test hook, for tests that kill a deploy at a precise step: when the
+ * environment variable SOLUM_TEST_PAUSE equals `step` ("building",
+ * "pushing", "starting", "health", "swap"), print "paused at STEP (pid
+ * N)" and sleep, at most OUT_TEST_PAUSE_SECS and no longer once
+ * cancelled. Does nothing otherwise.
+ */
+#define OUT_TEST_PAUSE_SECS 60
+void out_test_pause(struct out *o, const char *step);
+
 #endif

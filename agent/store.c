@@ -1121,7 +1121,8 @@ int store_release_newer(struct store *s, const char *app, int number,
 
 	*newer_out = 0;
 	if (prep(s, "SELECT COALESCE(MAX(number), 0) FROM releases "
-		 "WHERE app = ? AND number > ? AND status != 'cancelled'", &st,
+		 "WHERE app = ? AND number > ? AND status != 'cancelled' AND "
+		 "NOT (status = 'failed' AND error IS 'interrupted')", &st,
 		 err) < 0)
 		return -1;
 	bind_text(st, 1, app);
@@ -1135,21 +1136,55 @@ int store_release_newer(struct store *s, const char *app, int number,
 	return 0;
 }
 
-int store_release_fail_stale(struct store *s, const char *app, int except,
-			     const char *why, struct err *err)
+int store_release_list_unfinished(struct store *s, const char *app,
+				  int (*cb)(const struct store_release *r,
+					    void *payload),
+				  void *payload, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = 0;
+
+	if (prep(s, "SELECT " REL_COLUMNS " FROM releases WHERE app = ? AND "
+		 "status NOT IN ('succeeded', 'failed', 'superseded', "
+		 "'cancelled', 'skipped') ORDER BY number", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, app);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_release r;
+		int stop;
+
+		release_from_row(st, &r);
+		stop = cb(&r, payload);
+		store_release_release(&r);
+		if (stop)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		ret = db_error(s, err, "list unfinished releases");
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_release_interrupt(struct store *s, const char *app, int number,
+			    const char *why, int *changed_out, struct err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int ret;
 
+	*changed_out = 0;
 	if (prep(s, "UPDATE releases SET status = 'failed', error = ?3, "
-		 "finished = ?4 WHERE app = ?1 AND number != ?2 AND status IN "
-		 "('building', 'pushing', 'deploying')", &st, err) < 0)
+		 "finished = ?4 WHERE app = ?1 AND number = ?2 AND status NOT IN "
+		 "('succeeded', 'failed', 'superseded', 'cancelled', 'skipped')",
+		 &st, err) < 0)
 		return -1;
 	bind_text(st, 1, app);
-	sqlite3_bind_int(st, 2, except);
+	sqlite3_bind_int(st, 2, number);
 	bind_text(st, 3, why);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	ret = step_done(s, st, "mark interrupted releases", err);
+	ret = step_done(s, st, "mark an interrupted release", err);
+	if (!ret)
+		*changed_out = sqlite3_changes(s->db) > 0;
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -214,15 +214,26 @@ int store_release_list(struct store *s, const char *app, int limit,
 		       void *payload, struct err *err);
 /*
  * The highest number above `number` among the app's releases that were not
- * cancelled, or 0: a release that finds one has been superseded.
+ * cancelled nor interrupted (failed with error "interrupted": their
+ * process died), or 0: a release that finds one has been superseded.
  */
 int store_release_newer(struct store *s, const char *app, int number,
 			int *newer_out, struct err *err);
 /*
- * Mark the app's active releases other than `except` failed with `why`
- * (their process died; whoever holds the app's lock calls this).
+ * The app's releases whose status is not final (queued or active), oldest
+ * first; `cb` returns non-zero to stop. The release is borrowed for the
+ * callback's duration.
  */
-int store_release_fail_stale(struct store *s, const char *app, int except,
-			     const char *why, struct err *err);
+int store_release_list_unfinished(struct store *s, const char *app,
+				  int (*cb)(const struct store_release *r,
+					    void *payload),
+				  void *payload, struct err *err);
+/*
+ * Mark release `number` failed with error `why` (its process is gone),
+ * unless its status is final by now: *changed_out gets 1 if it was
+ * changed, 0 if it had finished (or does not exist).
+ */
+int store_release_interrupt(struct store *s, const char *app, int number,
+			    const char *why, int *changed_out, struct err *err);
 
 #endif

@@ -97,3 +97,62 @@ app_url() {
 
 # docker_cli ARGS: the docker client against the test engine
 docker_cli() { docker --host "$DOCKER_URL" "$@"; }
+
+# ---- killing deploys (tests of kill -9 at each step) ----
+
+# deploy_paused APP STEP [ARGS]: run `solum deploy APP ARGS` in the
+# background with the test hook SOLUM_TEST_PAUSE=STEP (building, pushing,
+# starting, health, swap), and wait until it is paused there. Its output
+# goes to deploy.out, its pid to DEPLOY_PID.
+deploy_paused() {
+	local app=$1 step=$2
+	shift 2
+	: >deploy.out &&
+	{ SOLUM_TEST_PAUSE=$step solum deploy "$app" "$@" >deploy.out 2>&1 & } &&
+	test_bg_register $! &&
+	test_wait_for 60 grep -q "paused at $step" deploy.out || {
+		cat deploy.out
+		return 1
+	}
+	DEPLOY_PID=$(sed -n "s/.*paused at $step (pid \([0-9]*\)).*/\1/p" deploy.out)
+	test -n "$DEPLOY_PID"
+}
+
+# kill_hard PID: kill -9 PID and wait, at most 10 s, until it is gone.
+kill_hard() {
+	kill -9 "$1" || return 1
+	wait "$1" 2>/dev/null
+	test_wait_for 10 eval "! kill -0 $1 2>/dev/null"
+}
+
+# newest_release APP: the number of APP's newest release
+newest_release() {
+	solum releases "$1" --json | sed -n 's/.*"number": \([0-9]*\),/\1/p' | head -n1
+}
+
+# front_release URL: the release the front names in its answer
+front_release() {
+	curl -sS -o /dev/null -D - "$1" | tr -d '\r' |
+	sed -n 's/^X-Solum-Release: *\([0-9]*\)$/\1/Ip'
+}
+
+# expect_serving APP URL N CONTENT: release N of APP serves (URL's
+# version.txt is CONTENT), and the front's config, the engine and <home>
+# agree: only N's container is left, no release lock or temporary file.
+expect_serving() {
+	local app=$1 url=$2 n=$3 content=$4
+	curl -fsS "${url}version.txt" >got &&
+	echo "$content" >expect &&
+	test_cmp expect got &&
+	test "$(front_release "$url")" = "$n" &&
+	test_grep "^# solum: app $app listen .* release $n$" \
+		"$SOLUM_HOME/nginx/apps/$app.conf" &&
+	test-tool docker ps "$DOCKER_URL" "solum.app=$app" >ps &&
+	echo "solum-$app-v$n running" >expect &&
+	test_cmp expect ps &&
+	ls -A "$SOLUM_HOME/nginx/apps" >apps &&
+	echo "$app.conf" >expect &&
+	test_cmp expect apps &&
+	ls -A "$SOLUM_HOME/run" >run &&
+	test_grep -v "@v" run
+}

@@ -48,4 +48,41 @@ test_expect_success DOCKER 'the fixed push goes through' '
 	test_cmp expect got
 '
 
+test_expect_success DOCKER 'a push superseded while it waits is rejected: its commit never ran' '
+	deploy_paused web building &&
+	git clone -q web webB &&
+	echo B >webB/www/version.txt &&
+	git -C webB commit -q -am B &&
+	git clone -q web webC &&
+	echo C >webC/www/version.txt &&
+	git -C webC commit -q -am C &&
+	: >pushB.out &&
+	{ as_user dev git -C webB push "$(solum_url web)" master >pushB.out 2>&1 & } &&
+	b=$! &&
+	test_wait_for 30 grep -q "Waiting for web" pushB.out &&
+	: >pushC.out &&
+	{ as_user dev git -C webC push "$(solum_url web)" master >pushC.out 2>&1 & } &&
+	c=$! &&
+	test_wait_for 30 grep -q "Waiting for web" pushC.out &&
+	kill_hard "$DEPLOY_PID" &&
+	{ wait $b; echo $? >b.rc; } &&
+	{ wait $c; echo $? >c.rc; } &&
+	cat pushB.out pushC.out &&
+	test "$(cat b.rc)" != 0 &&
+	test "$(cat c.rc)" = 0 &&
+	test_grep "superseded by v[0-9]*, a newer push: this push is rejected, its commit was never deployed" pushB.out &&
+	test_grep "pre-receive hook declined" pushB.out &&
+	test_grep "web v[0-9]* is running at" pushC.out &&
+	master=$(git --git-dir="$SOLUM_HOME/repos/web.git" rev-parse master) &&
+	test "$master" = "$(git -C webC rev-parse HEAD)" &&
+	test_must_fail git --git-dir="$SOLUM_HOME/repos/web.git" merge-base \
+		--is-ancestor "$(git -C webB rev-parse HEAD)" master &&
+	curl -fsS "$(cat url)version.txt" >got &&
+	echo C >expect &&
+	test_cmp expect got &&
+	solum releases web >list &&
+	test_grep "^v[0-9]*  *superseded .*this push is rejected" list &&
+	test_grep "^v[0-9]*  *failed .*interrupted" list
+'
+
 test_done

@@ -16,6 +16,7 @@ static const struct {
 	{ "jsonstream", tool_jsonstream, "jsonstream [--max N]: split stdin into JSON messages, one per output line" },
 	{ "nginx", tool_nginx, "nginx HOME route|unroute|stop ...: drive the app front" },
 	{ "sshcmd", tool_sshcmd, "sshcmd STRING: parse an SSH exec string" },
+	{ "release", tool_release, "release HOME reap|cancel|holder APP [N]: the reaper, cancel, who holds a deploy lock" },
 	{ "authkey", tool_authkey, "authkey LINE: parse an authorized_keys line, print the fingerprint" },
 };
 
