@@ -821,13 +821,10 @@ static int app_delete(int argc, char **argv, struct ctx *ctx,
 	rc = store_app_get(ctx->store, argv[1], &a, err);
 	if (rc)
 		return rc < 0 ? -1 : err_set(err, "app '%s' not found", argv[1]);
-	/* a deployed app is taken off the engine first; a failure stops here */
-	rc = a.public_port ? deploy_destroy(ctx, &a, stdout, err) : 0;
+	/* off the engine and out of the store under the app's deploy lock */
+	rc = deploy_destroy(ctx, &a, stdout, err);
 	store_app_release(&a);
 	if (rc < 0)
-		return err_wrap(err, "app '%s' is still running; fix this and delete again",
-				argv[1]);
-	if (store_app_delete(ctx->store, argv[1], err) < 0)
 		return -1;
 	printf("deleted app '%s' (its repository is kept)\n", argv[1]);
 	return 0;

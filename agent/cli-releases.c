@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "deploy.h"
+#include "log.h"
 #include "name.h"
 
 /* Load APP for a release command, checking the caller's role over SSH. */
@@ -25,6 +26,19 @@ static int load_app(struct ctx *ctx, const char *name, int role,
 }
 
 /* Parse "N" or "vN" as a release number; 0 if not one. */
+/*
+ * Whatever a dead process left (a release stuck queued or active) is
+ * failed (interrupted) before it is shown; a failure to recover the
+ * target is the operator's to see, not a reason to show nothing.
+ */
+static void reap(struct ctx *ctx, const struct store_app *app)
+{
+	struct err e = ERR_INIT;
+
+	if (deploy_reap(ctx, app, &e) < 0)
+		log_warnx("%s", e.msg);
+}
+
 static int parse_release(const char *s)
 {
 	char *end;
@@ -152,9 +166,11 @@ static int release_print(const struct store_release *r, void *payload)
 			"deploy_ms", (json_int_t)r->deploy_ms));
 		return 0;
 	}
-	printf("v%-5d %-11s %.7s  %s  %6.1fs  %-10s %s\n", r->number, r->status,
-	       r->commit, created, (double)total / 1000.0,
+	printf("v%-5d %-11s %.7s  %s  %6.1fs  %-10s %s\n", r->number,
+	       r->status, r->commit, created, (double)total / 1000.0,
 	       r->pusher ? r->pusher : "-",
+	       r->error && !strcmp(r->error, "interrupted") ?
+	       "(interrupted): its process ended" :
 	       r->error ? r->error : r->source ? "(image of an earlier release)" : "");
 	return 0;
 }
@@ -182,6 +198,7 @@ static int releases_cmd(int argc, char **argv, struct ctx *ctx,
 		return cli_usage(err);
 	if (load_app(ctx, name, ROLE_READ, &app, err) < 0)
 		return -1;
+	reap(ctx, &app);
 	if (json)
 		rp.arr = json_array();
 	else
@@ -264,10 +281,10 @@ static FILE *logs_open(const char *path, const char *app, int number,
  * Print the log from `f`; when following, until the release is final.
  * 0, or -1 with err (CLI_EPRINTED: it ended failed or cancelled).
  */
-static int logs_copy(struct ctx *ctx, FILE *f, int follow,
-		     struct store_release *rel, struct err *err)
+static int logs_copy(struct ctx *ctx, const struct store_app *app, FILE *f,
+		     int follow, struct store_release *rel, struct err *err)
 {
-	int number = rel->number;
+	int number = rel->number, n = 0;
 	long off = 0;
 	/* rel is reloaded below: its app name with it */
 	char *name = xstrdup(rel->app);
@@ -277,23 +294,20 @@ static int logs_copy(struct ctx *ctx, FILE *f, int follow,
 		copy_new(f, &off);
 		if (!follow || store_release_status_final(rel->status))
 			break;
-		/* a release whose process died will not finish */
-		if (rel->pid > 0 && kill((pid_t)rel->pid, 0) < 0 && errno == ESRCH) {
-			copy_new(f, &off);
-			store_release_release(rel);
-			if (store_release_get(ctx->store, name, number, rel,
-					      err) == 0 &&
-			    !store_release_status_final(rel->status)) {
-				err_set(err, "the process of %s v%d is gone; the release was interrupted",
-					name, number);
-				goto out;
-			}
-			continue;
-		}
 		usleep(200000);
+		/* a release whose process died will not finish: the kernel
+		 * says so (its lock is free), and the reaper marks it */
+		if (++n % 5 == 0)
+			reap(ctx, app);
 		store_release_release(rel);
 		if (store_release_get(ctx->store, name, number, rel, err) != 0)
 			goto out;
+	}
+	copy_new(f, &off);
+	if (follow && rel->error && !strcmp(rel->error, "interrupted")) {
+		err_set(err, "the process of %s v%d is gone; the release was interrupted",
+			name, number);
+		goto out;
 	}
 	if (follow && (!strcmp(rel->status, "failed") ||
 		       !strcmp(rel->status, "cancelled")))
@@ -328,13 +342,14 @@ static int logs_cmd(int argc, char **argv, struct ctx *ctx, struct err *err)
 		return cli_usage(err);
 	if (load_app(ctx, name, ROLE_READ, &app, err) < 0)
 		return -1;
+	reap(ctx, &app);
 	store_release_init(&rel);
 	if (logs_release(ctx, app.name, number, &rel, err) < 0)
 		goto out;
 	path = deploy_log_path(ctx->home, app.name, rel.number);
 	f = logs_open(path, app.name, rel.number, follow, err);
 	if (f)
-		ret = logs_copy(ctx, f, follow, &rel, err);
+		ret = logs_copy(ctx, &app, f, follow, &rel, err);
 out:
 	if (f)
 		fclose(f);
@@ -442,24 +457,23 @@ static int cancel_cmd(int argc, char **argv, struct ctx *ctx,
 		      struct err *err)
 {
 	struct store_app app;
-	int number = 0, ret = -1;
-	long pid = 0;
+	int number = 0, which = 0, rc;
 
-	if (argc != 2 || argv[1][0] == '-')
+	if ((argc != 2 && argc != 3) || argv[1][0] == '-' ||
+	    (argc == 3 && !(which = parse_release(argv[2]))))
 		return cli_usage(err);
 	if (load_app(ctx, argv[1], ROLE_PUSH, &app, err) < 0)
 		return -1;
-	if (deploy_active(ctx, app.name, &number, &pid, err) < 0)
-		goto out;
-	if (!number || pid <= 0 || kill((pid_t)pid, SIGTERM) < 0) {
-		err_set(err, "no deploy of '%s' is running", argv[1]);
-		goto out;
-	}
-	printf("cancelling %s v%d\n", app.name, number);
-	ret = 0;
-out:
+	/* only a process the kernel says holds the deploy's lock is signalled */
+	rc = deploy_cancel(ctx, &app, which, &number, err);
 	store_app_release(&app);
-	return ret;
+	if (rc)
+		return -1;
+	if (number)
+		printf("cancelling %s v%d\n", argv[1], number);
+	else
+		printf("cancelling the deploy of %s\n", argv[1]);
+	return 0;
 }
 
 int cmd_cancel(int argc, char **argv, struct ctx *ctx)
@@ -467,9 +481,9 @@ int cmd_cancel(int argc, char **argv, struct ctx *ctx)
 	struct err err = ERR_INIT;
 
 	if (cli_wants_help(argc, argv)) {
-		printf("usage: solum cancel APP\n\nStop the app's running deploy; what serves now keeps serving.\n");
+		printf("usage: solum cancel APP [RELEASE]\n\nStop the app's running deploy, or a queued release; what serves now\nkeeps serving.\n");
 		return 0;
 	}
 	return cli_exit(cancel_cmd(argc, argv, ctx, &err), &err,
-			"solum cancel APP");
+			"solum cancel APP [RELEASE]");
 }

@@ -58,6 +58,9 @@ static FILE *open_log(const char *home, const char *app, int number,
 
 /* ---- locking ---- */
 
+static int deploy_active(struct ctx *ctx, const char *app, int *number_out,
+			 long *pid_out, struct err *err);
+
 /*
  * The app's lock (lock.h), waited for with a line to the pusher saying
  * what runs. Returns the fd; -1 when cancelled or on error.
@@ -109,8 +112,13 @@ static int find_active(const struct store_release *r, void *payload)
 	return 0;
 }
 
-int deploy_active(struct ctx *ctx, const char *app, int *number_out,
-		  long *pid_out, struct err *err)
+/*
+ * The number of the release of `app` that the store says is running now
+ * (an active status), or 0; *pid_out the pid recorded for it, for the
+ * record only, never to be signalled.
+ */
+static int deploy_active(struct ctx *ctx, const char *app, int *number_out,
+			 long *pid_out, struct err *err)
 {
 	struct active_state a = { 0, 0 };
 
@@ -869,7 +877,12 @@ int deploy_destroy(struct ctx *ctx, const struct store_app *app, FILE *out,
 		err_set(err, "app '%s' has v%d queued; cancel it first (solum cancel %s)",
 			app->name, number, app->name);
 	} else if (fd >= 0) {
-		ret = target_for(app)->destroy(ctx, app->name, out, err);
+		/* off the target, then out of the store, both under the lock:
+		 * no push can deploy the app in between */
+		ret = app->public_port ?
+		      target_for(app)->destroy(ctx, app->name, out, err) : 0;
+		if (!ret)
+			ret = store_app_delete(ctx->store, app->name, err);
 	}
 	if (fd >= 0)
 		lock_drop(fd, NULL);
@@ -881,7 +894,8 @@ int deploy_spawn_detached(struct ctx *ctx, const char *app, int number,
 			  struct err *err)
 {
 	static const char *const keep[] = {
-		"PATH", "DOCKER_HOST", "DOCKER_CONFIG", "HOME", "ASAN_OPTIONS",
+		"PATH", "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_TLS_VERIFY",
+		"DOCKER_CERT_PATH", "HOME", "ASAN_OPTIONS",
 		"UBSAN_OPTIONS", "LSAN_OPTIONS", "SOLUM_USER", "SOLUM_TEST_PAUSE",
 		NULL
 	};

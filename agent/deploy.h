@@ -65,26 +65,19 @@ int deploy_spawn_detached(struct ctx *ctx, const char *app, int number,
 			  struct err *err);
 
 /*
- * Take a deleted app off its target (the local engine: its route in the
- * front, its containers). Each thing removed is reported on `out`.
- * Reaps first, then takes the app's lock without waiting: while a deploy
- * runs (or one is queued) it refuses, "app 'web' is deploying v7; cancel
- * it first (solum cancel web)", and nothing is removed.
+ * Delete an app: take it off its target when it was ever deployed (the
+ * local engine: its route in the front, its containers, its network; each
+ * thing removed is reported on `out`), then out of the store, both while
+ * holding the app's lock, so that no push deploys it in between. Reaps
+ * first, then takes the lock without waiting: while a deploy runs (or one
+ * is queued) it refuses, "app 'web' is deploying v7; cancel it first
+ * (solum cancel web)", and nothing is removed.
  */
 int deploy_destroy(struct ctx *ctx, const struct store_app *app, FILE *out,
 		   struct err *err);
 
 /* "<home>/logs/<app>/v<N>.log"; owned. */
 char *deploy_log_path(const char *home, const char *app, int number);
-
-/*
- * The number of the release of `app` that the store says is running now
- * (an active status), or 0. *pid_out is the pid recorded for it: for the
- * record only, never to be signalled (it may be another process's by
- * now); deploy_cancel finds the live holder.
- */
-int deploy_active(struct ctx *ctx, const char *app, int *number_out,
-		  long *pid_out, struct err *err);
 
 /*
  * Every reader of an app's releases calls this first (releases, logs,

@@ -5,15 +5,13 @@ test_description='end to end: a deploy killed (kill -9) at any step leaves the p
 . "$TEST_DIRECTORY/lib-deploy.sh"
 
 # The deploys are stopped at a known step by the test hook SOLUM_TEST_PAUSE
-# (agent/out.h). Until `solum releases` reaps by itself, `test-tool release
-# reap` does what it will do first.
+# (agent/out.h). `solum releases`, `logs` and `cancel` reap first: a release
+# whose process is gone shows as failed (interrupted).
 
 test_docker_setup
 test_registry_setup
 
 command -v sqlite3 >/dev/null 2>&1 && test_set_prereq SQLITE3
-
-reap() { test-tool release "$SOLUM_HOME" reap "$@"; }
 
 # new_version V: commit version V of the app and push it, not deployed
 new_version() {
@@ -40,7 +38,9 @@ kill_at() {
 	test "$(test-tool release "$SOLUM_HOME" holder web)" = "$DEPLOY_PID" &&
 	test "$(test-tool release "$SOLUM_HOME" holder web "$n")" = "$DEPLOY_PID" &&
 	kill_hard "$DEPLOY_PID" &&
-	reap web &&
+	test_must_fail solum logs web "$n" --follow >log 2>err &&
+	test_grep "paused at $1" log &&
+	test_grep "the process of web v$n is gone; the release was interrupted" err &&
 	solum releases web >list &&
 	test_grep "^v$n  *failed .*interrupted" list &&
 	expect_serving web "$URL" "$SERVING" "$CONTENT" &&
@@ -72,7 +72,7 @@ test_expect_success DOCKER,SQLITE3 'cancel does not signal a PID from the store'
 	test_bg_register $other &&
 	sqlite3 "$SOLUM_HOME/solum.db" \
 		"UPDATE releases SET pid = $other WHERE app = '\''web'\'' AND number = $n" &&
-	test_must_fail test-tool release "$SOLUM_HOME" cancel web 2>err &&
+	test_must_fail solum cancel web 2>err &&
 	test_grep "no deploy of .web. is running" err &&
 	kill -0 $other &&
 	kill $other &&
@@ -96,7 +96,6 @@ test_expect_success DOCKER 'a push killed while building (its hook holds the loc
 	test "$(test-tool release "$SOLUM_HOME" holder web "$n")" = "$hook" &&
 	kill_hard "$hook" &&
 	{ wait $pusher; true; } &&
-	reap web &&
 	solum releases web >list &&
 	test_grep "^v$n  *failed .*interrupted" list &&
 	expect_serving web "$URL" "$SERVING" "$CONTENT" &&
@@ -128,7 +127,6 @@ test_expect_success DOCKER 'killed after the swap, before the old container stop
 	echo swap >expect &&
 	test_cmp expect got &&
 	kill_hard "$DEPLOY_PID" &&
-	reap web &&
 	solum releases web >list &&
 	test_grep "^v$n  *failed .*interrupted" list &&
 	expect_serving web "$URL" "$SERVING" "$CONTENT" &&
@@ -156,13 +154,12 @@ test_expect_success DOCKER 'killed while queued: an older waiting push still dep
 	wait_queued c.out &&
 	c=$QPID nc=$QN &&
 	kill_hard $c &&
-	reap web &&
 	solum releases web >list &&
 	test_grep "^v$nc  *failed .*interrupted" list &&
 	test_grep "^v$nb  *queued" list &&
 	test_grep "^v$na  *building" list &&
-	test-tool release "$SOLUM_HOME" cancel web >out &&
-	echo "cancelled v$na" >expect &&
+	solum cancel web >out &&
+	echo "cancelling web v$na" >expect &&
 	test_cmp expect out &&
 	{ wait $a; true; } &&
 	wait $b &&
@@ -181,13 +178,13 @@ test_expect_success DOCKER 'a waiting release is cancelled by number; nothing is
 	a=$DEPLOY_PID &&
 	na=$(newest_release web) &&
 	wait_queued b.out &&
-	test-tool release "$SOLUM_HOME" cancel web "$QN" >out &&
-	echo "cancelled v$QN" >expect &&
+	solum cancel web "$QN" >out &&
+	echo "cancelling web v$QN" >expect &&
 	test_cmp expect out &&
 	{ wait $QPID; true; } &&
 	test_grep "web v$QN cancelled: cancelled by request" b.out &&
 	kill_hard $a &&
-	test_must_fail test-tool release "$SOLUM_HOME" cancel web 2>err &&
+	test_must_fail solum cancel web 2>err &&
 	test_grep "no deploy of .web. is running" err &&
 	solum releases web >list &&
 	test_grep "^v$QN  *cancelled" list &&
@@ -205,7 +202,6 @@ test_expect_success DOCKER 'a detached deploy holds its release from the start; 
 	test "$(test-tool release "$SOLUM_HOME" holder web "$n")" = "$pid" &&
 	test "$(test-tool release "$SOLUM_HOME" holder web)" = "$pid" &&
 	kill_hard "$pid" &&
-	reap web &&
 	solum releases web >list &&
 	test_grep "^v$n  *failed .*interrupted" list &&
 	expect_serving web "$URL" "$SERVING" "$CONTENT" &&
