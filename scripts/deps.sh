@@ -13,8 +13,9 @@ pkgs=(
 	git openssh-client openssh-server curl ca-certificates
 	docker.io docker-registry busybox-static apache2-utils sqlite3
 	time procps iproute2 nginx-light
-	# prove, the fake HTTP server of t4110; certificates for Docker over TLS
-	perl openssl
+	# prove, the fake HTTP server of t4110; certificates for Docker over TLS;
+	# the SSH front's algorithm audit; nc and ss in the isolation tests
+	perl openssl ssh-audit iptables
 	# benchmarks
 	jq
 )
