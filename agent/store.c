@@ -1085,20 +1085,19 @@ int store_release_find_build(struct store *s, const char *app,
 	return release_one(s, st, out, err);
 }
 
-int store_release_list(struct store *s, const char *app, int limit,
-		       int (*cb)(const struct store_release *r, void *payload),
-		       void *payload, struct err *err)
+/*
+ * Each row of the prepared `st` to `cb` (stop when it returns non-zero);
+ * finalizes `st`. `what` names the query in an error.
+ */
+static int release_rows(struct store *s, sqlite3_stmt *st,
+			int (*cb)(const struct store_release *r, void *payload),
+			void *payload, const char *what, struct err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, ret = 0, stop;
+	int rc, ret = 0;
 
-	if (prep(s, "SELECT " REL_COLUMNS " FROM releases WHERE app = ? "
-		 "ORDER BY number DESC LIMIT ?", &st, err) < 0)
-		return -1;
-	bind_text(st, 1, app);
-	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_release r;
+		int stop;
 
 		release_from_row(st, &r);
 		stop = cb(&r, payload);
@@ -1107,10 +1106,24 @@ int store_release_list(struct store *s, const char *app, int limit,
 			goto out;
 	}
 	if (rc != SQLITE_DONE)
-		ret = db_error(s, err, "list releases");
+		ret = db_error(s, err, what);
 out:
 	sqlite3_finalize(st);
 	return ret;
+}
+
+int store_release_list(struct store *s, const char *app, int limit,
+		       int (*cb)(const struct store_release *r, void *payload),
+		       void *payload, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (prep(s, "SELECT " REL_COLUMNS " FROM releases WHERE app = ? "
+		 "ORDER BY number DESC LIMIT ?", &st, err) < 0)
+		return -1;
+	bind_text(st, 1, app);
+	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
+	return release_rows(s, st, cb, payload, "list releases", err);
 }
 
 int store_release_newer(struct store *s, const char *app, int number,
@@ -1142,28 +1155,14 @@ int store_release_list_unfinished(struct store *s, const char *app,
 				  void *payload, struct err *err)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, ret = 0;
 
 	if (prep(s, "SELECT " REL_COLUMNS " FROM releases WHERE app = ? AND "
 		 "status NOT IN ('succeeded', 'failed', 'superseded', "
 		 "'cancelled', 'skipped') ORDER BY number", &st, err) < 0)
 		return -1;
 	bind_text(st, 1, app);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_release r;
-		int stop;
-
-		release_from_row(st, &r);
-		stop = cb(&r, payload);
-		store_release_release(&r);
-		if (stop)
-			goto out;
-	}
-	if (rc != SQLITE_DONE)
-		ret = db_error(s, err, "list unfinished releases");
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return release_rows(s, st, cb, payload, "list unfinished releases",
+			    err);
 }
 
 int store_release_interrupt(struct store *s, const char *app, int number,
