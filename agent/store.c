@@ -7,11 +7,8 @@
 
 #include "buf.h"
 #include "store.h"
+#include "storeapi.h"
 
-struct store {
-	sqlite3 *db;
-	char *path;
-};
 
 /*
  * Migrations, applied in order; PRAGMA user_version records how many ran.
@@ -99,7 +96,7 @@ int store_schema_version(void)
 	return NMIGRATIONS;
 }
 
-static int db_error(struct store *s, struct err *err, const char *what)
+int store_db_error(struct store *s, struct err *err, const char *what)
 {
 	return err_set(err, "state database '%s': %s: %s", s->path, what,
 		       sqlite3_errmsg(s->db));
@@ -118,17 +115,17 @@ static int exec_sql(struct store *s, const char *sql, struct err *err)
 	return 0;
 }
 
-static int prep(struct store *s, const char *sql, sqlite3_stmt **out,
+int store_prep(struct store *s, const char *sql, sqlite3_stmt **out,
 		struct err *err)
 {
 	if (sqlite3_prepare_v2(s->db, sql, -1, out, NULL) != SQLITE_OK) {
 		*out = NULL;
-		return db_error(s, err, "prepare");
+		return store_db_error(s, err, "prepare");
 	}
 	return 0;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
@@ -137,26 +134,26 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 }
 
 /* Step a statement that returns no rows. */
-static int step_done(struct store *s, sqlite3_stmt *st, const char *what,
+int store_step_done(struct store *s, sqlite3_stmt *st, const char *what,
 		     struct err *err)
 {
 	int rc = sqlite3_step(st);
 
 	if (rc != SQLITE_DONE)
-		return db_error(s, err, what);
+		return store_db_error(s, err, what);
 	return 0;
 }
 
-static const char *col_text(sqlite3_stmt *st, int i)
+const char *store_col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 
 	return t ? (const char *)t : NULL;
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+char *store_col_dup(sqlite3_stmt *st, int i)
 {
-	const char *t = col_text(st, i);
+	const char *t = store_col_text(st, i);
 
 	return t ? xstrdup(t) : NULL;
 }
@@ -168,10 +165,10 @@ static int migrate(struct store *s, struct err *err)
 
 	if (exec_sql(s, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
-	if (prep(s, "PRAGMA user_version", &st, err) < 0)
+	if (store_prep(s, "PRAGMA user_version", &st, err) < 0)
 		goto out;
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		db_error(s, err, "read schema version");
+		store_db_error(s, err, "read schema version");
 		goto out;
 	}
 	version = sqlite3_column_int(st, 0);
@@ -214,7 +211,7 @@ int store_open(const char *path, struct store **out, struct err *err)
 			     SQLITE_OPEN_FULLMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		if (s->db)
-			db_error(s, err, "open");
+			store_db_error(s, err, "open");
 		else
 			err_set(err, "state database '%s': cannot open", path);
 		store_free(s);
@@ -286,12 +283,12 @@ static int ensure_user(struct store *s, const char *user, struct err *err)
 	sqlite3_stmt *st = NULL;
 	int ret;
 
-	if (prep(s, "INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)",
+	if (store_prep(s, "INSERT OR IGNORE INTO users (name, created) VALUES (?, ?)",
 		 &st, err) < 0)
 		return -1;
-	bind_text(st, 1, user);
+	store_bind_text(st, 1, user);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	ret = step_done(s, st, "add user", err);
+	ret = store_step_done(s, st, "add user", err);
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -309,14 +306,14 @@ static int grant_tx(struct store *s, void *payload, struct err *err)
 
 	if (ensure_user(s, g->user, err) < 0)
 		return -1;
-	if (prep(s, "INSERT INTO grants (user, repo, role) VALUES (?, ?, ?) "
+	if (store_prep(s, "INSERT INTO grants (user, repo, role) VALUES (?, ?, ?) "
 		 "ON CONFLICT (user, repo) DO UPDATE SET role = excluded.role",
 		 &st, err) < 0)
 		return -1;
-	bind_text(st, 1, g->user);
-	bind_text(st, 2, g->repo);
+	store_bind_text(st, 1, g->user);
+	store_bind_text(st, 2, g->repo);
 	sqlite3_bind_int(st, 3, g->role);
-	ret = step_done(s, st, "grant", err);
+	ret = store_step_done(s, st, "grant", err);
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -337,12 +334,12 @@ int store_revoke(struct store *s, const char *user, const char *repo,
 	sqlite3_stmt *st = NULL;
 	int ret;
 
-	if (prep(s, "DELETE FROM grants WHERE user = ? AND repo = ?", &st,
+	if (store_prep(s, "DELETE FROM grants WHERE user = ? AND repo = ?", &st,
 		 err) < 0)
 		return -1;
-	bind_text(st, 1, user);
-	bind_text(st, 2, repo);
-	ret = step_done(s, st, "revoke", err);
+	store_bind_text(st, 1, user);
+	store_bind_text(st, 2, repo);
+	ret = store_step_done(s, st, "revoke", err);
 	if (!ret && removed_out)
 		*removed_out = sqlite3_changes(s->db);
 	sqlite3_finalize(st);
@@ -356,17 +353,17 @@ int store_role(struct store *s, const char *user, const char *repo,
 	int rc;
 
 	*role_out = ROLE_NONE;
-	if (prep(s, "SELECT COALESCE(MAX(role), 0) FROM grants "
+	if (store_prep(s, "SELECT COALESCE(MAX(role), 0) FROM grants "
 		 "WHERE user = ? AND (repo = ? OR repo = '*')", &st, err) < 0)
 		return -1;
-	bind_text(st, 1, user);
-	bind_text(st, 2, repo);
+	store_bind_text(st, 1, user);
+	store_bind_text(st, 2, repo);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*role_out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
-		return db_error(s, err, "read role");
+		return store_db_error(s, err, "read role");
 	return 0;
 }
 
@@ -377,14 +374,14 @@ int store_grant_list(struct store *s, const char *user,
 	sqlite3_stmt *st = NULL;
 	int rc, ret = 0;
 
-	if (prep(s, "SELECT user, repo, role FROM grants "
+	if (store_prep(s, "SELECT user, repo, role FROM grants "
 		 "WHERE ?1 IS NULL OR user = ?1 ORDER BY user, repo", &st,
 		 err) < 0)
 		return -1;
-	bind_text(st, 1, user);
+	store_bind_text(st, 1, user);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_grant g = {
-			col_text(st, 0), col_text(st, 1),
+			store_col_text(st, 0), store_col_text(st, 1),
 			sqlite3_column_int(st, 2)
 		};
 
@@ -394,7 +391,7 @@ int store_grant_list(struct store *s, const char *user,
 		}
 	}
 	if (rc != SQLITE_DONE)
-		ret = db_error(s, err, "list grants");
+		ret = store_db_error(s, err, "list grants");
 out:
 	sqlite3_finalize(st);
 	return ret;
@@ -425,16 +422,16 @@ static int key_add_tx(struct store *s, void *payload, struct err *err)
 	}
 	if (ensure_user(s, k->user, err) < 0)
 		return -1;
-	if (prep(s, "INSERT INTO keys (fingerprint, user, type, blob, comment, created) "
+	if (store_prep(s, "INSERT INTO keys (fingerprint, user, type, blob, comment, created) "
 		 "VALUES (?, ?, ?, ?, ?, ?)", &st, err) < 0)
 		return -1;
-	bind_text(st, 1, k->fingerprint);
-	bind_text(st, 2, k->user);
-	bind_text(st, 3, k->type);
-	bind_text(st, 4, k->blob);
-	bind_text(st, 5, k->comment ? k->comment : "");
+	store_bind_text(st, 1, k->fingerprint);
+	store_bind_text(st, 2, k->user);
+	store_bind_text(st, 3, k->type);
+	store_bind_text(st, 4, k->blob);
+	store_bind_text(st, 5, k->comment ? k->comment : "");
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)time(NULL));
-	ret = step_done(s, st, "add key", err);
+	ret = store_step_done(s, st, "add key", err);
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -455,12 +452,12 @@ int store_key_remove(struct store *s, const char *user,
 	sqlite3_stmt *st = NULL;
 	int ret;
 
-	if (prep(s, "DELETE FROM keys WHERE user = ?1 AND "
+	if (store_prep(s, "DELETE FROM keys WHERE user = ?1 AND "
 		 "(?2 IS NULL OR fingerprint = ?2)", &st, err) < 0)
 		return -1;
-	bind_text(st, 1, user);
-	bind_text(st, 2, fingerprint);
-	ret = step_done(s, st, "remove key", err);
+	store_bind_text(st, 1, user);
+	store_bind_text(st, 2, fingerprint);
+	ret = store_step_done(s, st, "remove key", err);
 	if (!ret && removed_out)
 		*removed_out = sqlite3_changes(s->db);
 	sqlite3_finalize(st);
@@ -473,18 +470,18 @@ int store_key_find(struct store *s, const char *fingerprint, char *user_out,
 	sqlite3_stmt *st = NULL;
 	int rc, ret;
 
-	if (prep(s, "SELECT user FROM keys WHERE fingerprint = ?", &st,
+	if (store_prep(s, "SELECT user FROM keys WHERE fingerprint = ?", &st,
 		 err) < 0)
 		return -1;
-	bind_text(st, 1, fingerprint);
+	store_bind_text(st, 1, fingerprint);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		snprintf(user_out, size, "%s", col_text(st, 0));
+		snprintf(user_out, size, "%s", store_col_text(st, 0));
 		ret = 0;
 	} else if (rc == SQLITE_DONE) {
 		ret = 1;
 	} else {
-		ret = db_error(s, err, "find key");
+		ret = store_db_error(s, err, "find key");
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -497,15 +494,15 @@ int store_key_list(struct store *s, const char *user,
 	sqlite3_stmt *st = NULL;
 	int rc, ret = 0;
 
-	if (prep(s, "SELECT user, type, blob, comment, fingerprint, created "
+	if (store_prep(s, "SELECT user, type, blob, comment, fingerprint, created "
 		 "FROM keys WHERE ?1 IS NULL OR user = ?1 "
 		 "ORDER BY user, created, fingerprint", &st, err) < 0)
 		return -1;
-	bind_text(st, 1, user);
+	store_bind_text(st, 1, user);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_key k = {
-			col_text(st, 0), col_text(st, 1), col_text(st, 2),
-			col_text(st, 3), col_text(st, 4),
+			store_col_text(st, 0), store_col_text(st, 1), store_col_text(st, 2),
+			store_col_text(st, 3), store_col_text(st, 4),
 			(time_t)sqlite3_column_int64(st, 5)
 		};
 
@@ -513,7 +510,7 @@ int store_key_list(struct store *s, const char *user,
 			goto out;
 	}
 	if (rc != SQLITE_DONE)
-		ret = db_error(s, err, "list keys");
+		ret = store_db_error(s, err, "list keys");
 out:
 	sqlite3_finalize(st);
 	return ret;
@@ -526,12 +523,12 @@ int store_repo_add(struct store *s, const char *repo, struct err *err)
 	sqlite3_stmt *st = NULL;
 	int ret;
 
-	if (prep(s, "INSERT OR IGNORE INTO repos (name, created) VALUES (?, ?)",
+	if (store_prep(s, "INSERT OR IGNORE INTO repos (name, created) VALUES (?, ?)",
 		 &st, err) < 0)
 		return -1;
-	bind_text(st, 1, repo);
+	store_bind_text(st, 1, repo);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	ret = step_done(s, st, "add repository", err);
+	ret = store_step_done(s, st, "add repository", err);
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -541,16 +538,16 @@ int store_repo_exists(struct store *s, const char *repo, struct err *err)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (prep(s, "SELECT 1 FROM repos WHERE name = ?", &st, err) < 0)
+	if (store_prep(s, "SELECT 1 FROM repos WHERE name = ?", &st, err) < 0)
 		return -1;
-	bind_text(st, 1, repo);
+	store_bind_text(st, 1, repo);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)
 		return 0;
-	return db_error(s, err, "find repository");
+	return store_db_error(s, err, "find repository");
 }
 
 int store_repo_delete(struct store *s, const char *repo, struct err *err)
@@ -558,10 +555,10 @@ int store_repo_delete(struct store *s, const char *repo, struct err *err)
 	sqlite3_stmt *st = NULL;
 	int ret;
 
-	if (prep(s, "DELETE FROM repos WHERE name = ?", &st, err) < 0)
+	if (store_prep(s, "DELETE FROM repos WHERE name = ?", &st, err) < 0)
 		return -1;
-	bind_text(st, 1, repo);
-	ret = step_done(s, st, "delete repository", err);
+	store_bind_text(st, 1, repo);
+	ret = store_step_done(s, st, "delete repository", err);
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -596,18 +593,18 @@ void store_app_release(struct store_app *a)
 static void app_from_row(sqlite3_stmt *st, struct store_app *a)
 {
 	store_app_init(a);
-	a->name = col_dup(st, 0);
-	a->repo = col_dup(st, 1);
-	a->branch = col_dup(st, 2);
-	a->template = col_dup(st, 3);
-	a->params = col_dup(st, 4);
-	a->upstream = col_dup(st, 5);
-	a->dockerfile = col_dup(st, 6);
-	a->health_path = col_dup(st, 7);
+	a->name = store_col_dup(st, 0);
+	a->repo = store_col_dup(st, 1);
+	a->branch = store_col_dup(st, 2);
+	a->template = store_col_dup(st, 3);
+	a->params = store_col_dup(st, 4);
+	a->upstream = store_col_dup(st, 5);
+	a->dockerfile = store_col_dup(st, 6);
+	a->health_path = store_col_dup(st, 7);
 	a->port = sqlite3_column_int(st, 8);
 	a->gate = sqlite3_column_int(st, 9);
 	a->created = (time_t)sqlite3_column_int64(st, 10);
-	a->secrets = col_dup(st, 11);
+	a->secrets = store_col_dup(st, 11);
 	a->memory = sqlite3_column_int64(st, 12);
 	a->pids = sqlite3_column_int(st, 13);
 	a->public_port = sqlite3_column_int(st, 14);
@@ -615,19 +612,19 @@ static void app_from_row(sqlite3_stmt *st, struct store_app *a)
 
 static void app_bind(sqlite3_stmt *st, const struct store_app *a)
 {
-	bind_text(st, 1, a->name);
-	bind_text(st, 2, a->repo);
-	bind_text(st, 3, a->branch);
-	bind_text(st, 4, a->template);
-	bind_text(st, 5, a->params ? a->params : "{}");
-	bind_text(st, 6, a->upstream);
-	bind_text(st, 7, a->dockerfile ? a->dockerfile : "Dockerfile");
-	bind_text(st, 8, a->health_path ? a->health_path : "/");
+	store_bind_text(st, 1, a->name);
+	store_bind_text(st, 2, a->repo);
+	store_bind_text(st, 3, a->branch);
+	store_bind_text(st, 4, a->template);
+	store_bind_text(st, 5, a->params ? a->params : "{}");
+	store_bind_text(st, 6, a->upstream);
+	store_bind_text(st, 7, a->dockerfile ? a->dockerfile : "Dockerfile");
+	store_bind_text(st, 8, a->health_path ? a->health_path : "/");
 	sqlite3_bind_int(st, 9, a->port);
 	sqlite3_bind_int(st, 10, a->gate);
 	sqlite3_bind_int64(st, 11, (sqlite3_int64)(a->created ? a->created
 							      : time(NULL)));
-	bind_text(st, 12, a->secrets ? a->secrets : "{}");
+	store_bind_text(st, 12, a->secrets ? a->secrets : "{}");
 	sqlite3_bind_int64(st, 13, a->memory);
 	sqlite3_bind_int(st, 14, a->pids);
 }
@@ -638,18 +635,18 @@ static int app_conflict(struct store *s, const struct store_app *a,
 	sqlite3_stmt *st = NULL;
 	int rc, ret = 0;
 
-	if (prep(s, "SELECT name FROM apps WHERE repo = ? AND branch = ? "
+	if (store_prep(s, "SELECT name FROM apps WHERE repo = ? AND branch = ? "
 		 "AND name != ?", &st, err) < 0)
 		return -1;
-	bind_text(st, 1, a->repo);
-	bind_text(st, 2, a->branch);
-	bind_text(st, 3, a->name);
+	store_bind_text(st, 1, a->repo);
+	store_bind_text(st, 2, a->branch);
+	store_bind_text(st, 3, a->name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		ret = err_set(err, "branch '%s' of repository '%s' already deploys app '%s'",
-			      a->branch, a->repo, col_text(st, 0));
+			      a->branch, a->repo, store_col_text(st, 0));
 	else if (rc != SQLITE_DONE)
-		ret = db_error(s, err, "find app");
+		ret = store_db_error(s, err, "find app");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -670,11 +667,11 @@ static int app_create_tx(struct store *s, void *payload, struct err *err)
 	}
 	if (app_conflict(s, a, err) < 0 || store_repo_add(s, a->repo, err) < 0)
 		return -1;
-	if (prep(s, "INSERT INTO apps (" APP_COLUMNS ") VALUES "
+	if (store_prep(s, "INSERT INTO apps (" APP_COLUMNS ") VALUES "
 		 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
 		return -1;
 	app_bind(st, a);
-	ret = step_done(s, st, "create app", err);
+	ret = store_step_done(s, st, "create app", err);
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -693,14 +690,14 @@ static int app_update_tx(struct store *s, void *payload, struct err *err)
 
 	if (app_conflict(s, a, err) < 0 || store_repo_add(s, a->repo, err) < 0)
 		return -1;
-	if (prep(s, "UPDATE apps SET repo = ?2, branch = ?3, template = ?4, "
+	if (store_prep(s, "UPDATE apps SET repo = ?2, branch = ?3, template = ?4, "
 		 "params = ?5, upstream = ?6, dockerfile = ?7, "
 		 "health_path = ?8, port = ?9, gate = ?10, secrets = ?12, "
 		 "memory = ?13, pids = ?14 WHERE name = ?1",
 		 &st, err) < 0)
 		return -1;
 	app_bind(st, a);
-	ret = step_done(s, st, "update app", err);
+	ret = store_step_done(s, st, "update app", err);
 	if (!ret && sqlite3_changes(s->db) == 0)
 		ret = err_set(err, "app '%s' not found", a->name);
 	sqlite3_finalize(st);
@@ -726,7 +723,7 @@ static int app_get_one(struct store *s, sqlite3_stmt *st,
 		ret = 1;
 	} else {
 		store_app_init(out);
-		ret = db_error(s, err, "read app");
+		ret = store_db_error(s, err, "read app");
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -738,10 +735,10 @@ int store_app_get(struct store *s, const char *name, struct store_app *out,
 	sqlite3_stmt *st = NULL;
 
 	store_app_init(out);
-	if (prep(s, "SELECT " APP_SELECT " FROM apps WHERE name = ?", &st,
+	if (store_prep(s, "SELECT " APP_SELECT " FROM apps WHERE name = ?", &st,
 		 err) < 0)
 		return -1;
-	bind_text(st, 1, name);
+	store_bind_text(st, 1, name);
 	return app_get_one(s, st, out, err);
 }
 
@@ -752,11 +749,11 @@ int store_app_for_branch(struct store *s, const char *repo,
 	sqlite3_stmt *st = NULL;
 
 	store_app_init(out);
-	if (prep(s, "SELECT " APP_SELECT " FROM apps "
+	if (store_prep(s, "SELECT " APP_SELECT " FROM apps "
 		 "WHERE repo = ? AND branch = ?", &st, err) < 0)
 		return -1;
-	bind_text(st, 1, repo);
-	bind_text(st, 2, branch);
+	store_bind_text(st, 1, repo);
+	store_bind_text(st, 2, branch);
 	return app_get_one(s, st, out, err);
 }
 
@@ -767,10 +764,10 @@ int store_app_list(struct store *s, const char *repo,
 	sqlite3_stmt *st = NULL;
 	int rc, ret = 0, stop;
 
-	if (prep(s, "SELECT " APP_SELECT " FROM apps "
+	if (store_prep(s, "SELECT " APP_SELECT " FROM apps "
 		 "WHERE ?1 IS NULL OR repo = ?1 ORDER BY name", &st, err) < 0)
 		return -1;
-	bind_text(st, 1, repo);
+	store_bind_text(st, 1, repo);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_app a;
 
@@ -781,7 +778,7 @@ int store_app_list(struct store *s, const char *repo,
 			goto out;
 	}
 	if (rc != SQLITE_DONE)
-		ret = db_error(s, err, "list apps");
+		ret = store_db_error(s, err, "list apps");
 out:
 	sqlite3_finalize(st);
 	return ret;
@@ -792,10 +789,10 @@ int store_app_delete(struct store *s, const char *name, struct err *err)
 	sqlite3_stmt *st = NULL;
 	int ret;
 
-	if (prep(s, "DELETE FROM apps WHERE name = ?", &st, err) < 0)
+	if (store_prep(s, "DELETE FROM apps WHERE name = ?", &st, err) < 0)
 		return -1;
-	bind_text(st, 1, name);
-	ret = step_done(s, st, "delete app", err);
+	store_bind_text(st, 1, name);
+	ret = store_step_done(s, st, "delete app", err);
 	if (!ret && sqlite3_changes(s->db) == 0)
 		ret = err_set(err, "app '%s' not found", name);
 	sqlite3_finalize(st);
@@ -812,16 +809,16 @@ int store_app_public_port(struct store *s, const char *app, int min, int max,
 
 	if (exec_sql(s, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
-	if (prep(s, "SELECT COALESCE(public_port, 0) FROM apps WHERE name = ?",
+	if (store_prep(s, "SELECT COALESCE(public_port, 0) FROM apps WHERE name = ?",
 		 &st, err) < 0)
 		goto out;
-	bind_text(st, 1, app);
+	store_bind_text(st, 1, app);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		if (rc == SQLITE_DONE)
 			err_set(err, "app '%s' not found", app);
 		else
-			db_error(s, err, "read app");
+			store_db_error(s, err, "read app");
 		goto out;
 	}
 	port = sqlite3_column_int(st, 0);
@@ -829,7 +826,7 @@ int store_app_public_port(struct store *s, const char *app, int min, int max,
 	st = NULL;
 	if (!port) {
 		/* the lowest port of the range no other app holds */
-		if (prep(s, "SELECT public_port FROM apps WHERE public_port "
+		if (store_prep(s, "SELECT public_port FROM apps WHERE public_port "
 			 "BETWEEN ? AND ? ORDER BY public_port", &st, err) < 0)
 			goto out;
 		sqlite3_bind_int(st, 1, min);
@@ -839,7 +836,7 @@ int store_app_public_port(struct store *s, const char *app, int min, int max,
 		       sqlite3_column_int(st, 0) == port)
 			port++;
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			db_error(s, err, "allocate port");
+			store_db_error(s, err, "allocate port");
 			goto out;
 		}
 		sqlite3_finalize(st);
@@ -848,12 +845,12 @@ int store_app_public_port(struct store *s, const char *app, int min, int max,
 			err_set(err, "no free app port left in %d-%d", min, max);
 			goto out;
 		}
-		if (prep(s, "UPDATE apps SET public_port = ? WHERE name = ?",
+		if (store_prep(s, "UPDATE apps SET public_port = ? WHERE name = ?",
 			 &st, err) < 0)
 			goto out;
 		sqlite3_bind_int(st, 1, port);
-		bind_text(st, 2, app);
-		if (step_done(s, st, "allocate port", err) < 0)
+		store_bind_text(st, 2, app);
+		if (store_step_done(s, st, "allocate port", err) < 0)
 			goto out;
 	}
 	ret = exec_sql(s, "COMMIT", err);
@@ -863,327 +860,5 @@ out:
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	else
 		*port_out = port;
-	return ret;
-}
-
-/* ---- releases ---- */
-
-static const char *const final_statuses[] = {
-	"succeeded", "failed", "superseded", "cancelled", "skipped", NULL
-};
-
-int store_release_status_final(const char *status)
-{
-	const char *const *p;
-
-	for (p = final_statuses; *p; p++)
-		if (!strcmp(*p, status))
-			return 1;
-	return 0;
-}
-
-void store_release_init(struct store_release *r)
-{
-	memset(r, 0, sizeof(*r));
-}
-
-void store_release_release(struct store_release *r)
-{
-	free(r->app);
-	free(r->status);
-	free(r->commit);
-	free(r->tree);
-	free(r->build_key);
-	free(r->image);
-	free(r->image_id);
-	free(r->digest);
-	free(r->container);
-	free(r->url);
-	free(r->pusher);
-	free(r->error);
-	store_release_init(r);
-}
-
-#define REL_COLUMNS "app, number, status, commit_oid, tree_oid, build_key, " \
-	"image, image_id, digest, container, host_port, url, source, pusher, " \
-	"error, pid, created, started, finished, build_ms, push_ms, deploy_ms, " \
-	"container_port"
-
-static void release_from_row(sqlite3_stmt *st, struct store_release *r)
-{
-	store_release_init(r);
-	r->app = col_dup(st, 0);
-	r->number = sqlite3_column_int(st, 1);
-	r->status = col_dup(st, 2);
-	r->commit = col_dup(st, 3);
-	r->tree = col_dup(st, 4);
-	r->build_key = col_dup(st, 5);
-	r->image = col_dup(st, 6);
-	r->image_id = col_dup(st, 7);
-	r->digest = col_dup(st, 8);
-	r->container = col_dup(st, 9);
-	r->host_port = sqlite3_column_int(st, 10);
-	r->url = col_dup(st, 11);
-	r->source = sqlite3_column_int(st, 12);
-	r->pusher = col_dup(st, 13);
-	r->error = col_dup(st, 14);
-	r->pid = (long)sqlite3_column_int64(st, 15);
-	r->created = (time_t)sqlite3_column_int64(st, 16);
-	r->started = (time_t)sqlite3_column_int64(st, 17);
-	r->finished = (time_t)sqlite3_column_int64(st, 18);
-	r->build_ms = (long)sqlite3_column_int64(st, 19);
-	r->push_ms = (long)sqlite3_column_int64(st, 20);
-	r->deploy_ms = (long)sqlite3_column_int64(st, 21);
-	r->container_port = sqlite3_column_int(st, 22);
-}
-
-static int release_create_tx(struct store *s, void *payload, struct err *err)
-{
-	struct store_release *r = payload;
-	sqlite3_stmt *st = NULL;
-	int ret = -1;
-
-	if (prep(s, "SELECT COALESCE(MAX(number), 0) + 1 FROM releases "
-		 "WHERE app = ?", &st, err) < 0)
-		return -1;
-	bind_text(st, 1, r->app);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		db_error(s, err, "number release");
-		goto out;
-	}
-	r->number = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (prep(s, "INSERT INTO releases (app, number, status, commit_oid, "
-		 "tree_oid, build_key, source, pusher, pid, created) "
-		 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
-		goto out;
-	bind_text(st, 1, r->app);
-	sqlite3_bind_int(st, 2, r->number);
-	bind_text(st, 3, r->status ? r->status : "queued");
-	bind_text(st, 4, r->commit);
-	bind_text(st, 5, r->tree);
-	bind_text(st, 6, r->build_key);
-	sqlite3_bind_int(st, 7, r->source);
-	bind_text(st, 8, r->pusher);
-	sqlite3_bind_int64(st, 9, r->pid);
-	sqlite3_bind_int64(st, 10, (sqlite3_int64)(r->created = time(NULL)));
-	ret = step_done(s, st, "create release", err);
-out:
-	sqlite3_finalize(st);
-	return ret;
-}
-
-int store_release_create(struct store *s, struct store_release *r,
-			 struct err *err)
-{
-	if (!r->status)
-		r->status = xstrdup("queued");
-	return store_tx(s, release_create_tx, r, err);
-}
-
-int store_release_update(struct store *s, const struct store_release *r,
-			 struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int ret;
-
-	if (prep(s, "UPDATE releases SET status = ?3, image = ?4, "
-		 "image_id = ?5, digest = ?6, container = ?7, host_port = ?8, "
-		 "url = ?9, error = ?10, pid = ?11, started = ?12, "
-		 "finished = ?13, build_ms = ?14, push_ms = ?15, "
-		 "deploy_ms = ?16, source = ?17, container_port = ?18 "
-		 "WHERE app = ?1 AND number = ?2",
-		 &st, err) < 0)
-		return -1;
-	bind_text(st, 1, r->app);
-	sqlite3_bind_int(st, 2, r->number);
-	bind_text(st, 3, r->status);
-	bind_text(st, 4, r->image);
-	bind_text(st, 5, r->image_id);
-	bind_text(st, 6, r->digest);
-	bind_text(st, 7, r->container);
-	sqlite3_bind_int(st, 8, r->host_port);
-	bind_text(st, 9, r->url);
-	bind_text(st, 10, r->error);
-	sqlite3_bind_int64(st, 11, r->pid);
-	sqlite3_bind_int64(st, 12, (sqlite3_int64)r->started);
-	sqlite3_bind_int64(st, 13, (sqlite3_int64)r->finished);
-	sqlite3_bind_int64(st, 14, r->build_ms);
-	sqlite3_bind_int64(st, 15, r->push_ms);
-	sqlite3_bind_int64(st, 16, r->deploy_ms);
-	sqlite3_bind_int(st, 17, r->source);
-	sqlite3_bind_int(st, 18, r->container_port);
-	ret = step_done(s, st, "update release", err);
-	if (!ret && sqlite3_changes(s->db) == 0)
-		ret = err_set(err, "release '%s' v%d not found", r->app,
-			      r->number);
-	sqlite3_finalize(st);
-	return ret;
-}
-
-static int release_one(struct store *s, sqlite3_stmt *st,
-		       struct store_release *out, struct err *err)
-{
-	int rc = sqlite3_step(st), ret;
-
-	store_release_init(out);
-	if (rc == SQLITE_ROW) {
-		release_from_row(st, out);
-		ret = 0;
-	} else if (rc == SQLITE_DONE) {
-		ret = 1;
-	} else {
-		ret = db_error(s, err, "read release");
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
-int store_release_get(struct store *s, const char *app, int number,
-		      struct store_release *out, struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-
-	store_release_init(out);
-	if (prep(s, "SELECT " REL_COLUMNS " FROM releases "
-		 "WHERE app = ? AND number = ?", &st, err) < 0)
-		return -1;
-	bind_text(st, 1, app);
-	sqlite3_bind_int(st, 2, number);
-	return release_one(s, st, out, err);
-}
-
-int store_release_latest(struct store *s, const char *app, const char *status,
-			 struct store_release *out, struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-
-	store_release_init(out);
-	if (prep(s, "SELECT " REL_COLUMNS " FROM releases WHERE app = ?1 "
-		 "AND (?2 IS NULL OR status = ?2) ORDER BY number DESC LIMIT 1",
-		 &st, err) < 0)
-		return -1;
-	bind_text(st, 1, app);
-	bind_text(st, 2, status);
-	return release_one(s, st, out, err);
-}
-
-int store_release_find_build(struct store *s, const char *app,
-			     const char *build_key, struct store_release *out,
-			     struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-
-	store_release_init(out);
-	if (prep(s, "SELECT " REL_COLUMNS " FROM releases WHERE app = ? "
-		 "AND build_key = ? AND image_id IS NOT NULL "
-		 "ORDER BY number DESC LIMIT 1", &st, err) < 0)
-		return -1;
-	bind_text(st, 1, app);
-	bind_text(st, 2, build_key);
-	return release_one(s, st, out, err);
-}
-
-/*
- * Each row of the prepared `st` to `cb` (stop when it returns non-zero);
- * finalizes `st`. `what` names the query in an error.
- */
-static int release_rows(struct store *s, sqlite3_stmt *st,
-			int (*cb)(const struct store_release *r, void *payload),
-			void *payload, const char *what, struct err *err)
-{
-	int rc, ret = 0;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_release r;
-		int stop;
-
-		release_from_row(st, &r);
-		stop = cb(&r, payload);
-		store_release_release(&r);
-		if (stop)
-			goto out;
-	}
-	if (rc != SQLITE_DONE)
-		ret = db_error(s, err, what);
-out:
-	sqlite3_finalize(st);
-	return ret;
-}
-
-int store_release_list(struct store *s, const char *app, int limit,
-		       int (*cb)(const struct store_release *r, void *payload),
-		       void *payload, struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (prep(s, "SELECT " REL_COLUMNS " FROM releases WHERE app = ? "
-		 "ORDER BY number DESC LIMIT ?", &st, err) < 0)
-		return -1;
-	bind_text(st, 1, app);
-	sqlite3_bind_int(st, 2, limit > 0 ? limit : -1);
-	return release_rows(s, st, cb, payload, "list releases", err);
-}
-
-int store_release_newer(struct store *s, const char *app, int number,
-			int *newer_out, struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	*newer_out = 0;
-	if (prep(s, "SELECT COALESCE(MAX(number), 0) FROM releases "
-		 "WHERE app = ? AND number > ? AND status != 'cancelled' AND "
-		 "NOT (status = 'failed' AND error IS 'interrupted')", &st,
-		 err) < 0)
-		return -1;
-	bind_text(st, 1, app);
-	sqlite3_bind_int(st, 2, number);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*newer_out = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_error(s, err, "find newer releases");
-	return 0;
-}
-
-int store_release_list_unfinished(struct store *s, const char *app,
-				  int (*cb)(const struct store_release *r,
-					    void *payload),
-				  void *payload, struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (prep(s, "SELECT " REL_COLUMNS " FROM releases WHERE app = ? AND "
-		 "status NOT IN ('succeeded', 'failed', 'superseded', "
-		 "'cancelled', 'skipped') ORDER BY number", &st, err) < 0)
-		return -1;
-	bind_text(st, 1, app);
-	return release_rows(s, st, cb, payload, "list unfinished releases",
-			    err);
-}
-
-int store_release_interrupt(struct store *s, const char *app, int number,
-			    const char *why, int *changed_out, struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int ret;
-
-	*changed_out = 0;
-	if (prep(s, "UPDATE releases SET status = 'failed', error = ?3, "
-		 "finished = ?4 WHERE app = ?1 AND number = ?2 AND status NOT IN "
-		 "('succeeded', 'failed', 'superseded', 'cancelled', 'skipped')",
-		 &st, err) < 0)
-		return -1;
-	bind_text(st, 1, app);
-	sqlite3_bind_int(st, 2, number);
-	bind_text(st, 3, why);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	ret = step_done(s, st, "mark an interrupted release", err);
-	if (!ret)
-		*changed_out = sqlite3_changes(s->db) > 0;
-	sqlite3_finalize(st);
 	return ret;
 }
