@@ -5,47 +5,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <curl/curl.h>
 
 #include "buf.h"
 #include "file.h"
 #include "log.h"
+#include "name.h"
 #include "nginx.h"
+#include "nginxapi.h"
 #include "proc.h"
 
-/* Files we read back (app files, nginx output, the error log tail). */
-#define MAX_FILE (64 * 1024)
-/* Workers of one master we keep track of across a reload. */
-#define MAX_WORKERS 64
-/* Enough for the master's title to keep the -c path (see run_nginx). */
-#define NGINX_ENV_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
-
-struct paths {
-	char *dir;	/* <home>/nginx, absolute */
-	char *prefix;	/* the same with a trailing slash, for -p */
-	char *conf;
-	char *apps;
-	char *pid;
-	char *log;
-	char *lock;
-	char *tmp;
-	const char *program;	/* local.nginx: a path, or a name for PATH */
-};
-
-static void paths_init(struct paths *p, const struct config *cfg)
+void nginx_paths_init(struct paths *p, const struct config *cfg)
 {
 	const char *home = cfg->home;
 	struct buf d = BUF_INIT;
@@ -68,7 +45,7 @@ static void paths_init(struct paths *p, const struct config *cfg)
 	p->program = cfg->nginx_path ? cfg->nginx_path : "nginx";
 }
 
-static void paths_release(struct paths *p)
+void nginx_paths_release(struct paths *p)
 {
 	free(p->dir);
 	free(p->prefix);
@@ -82,23 +59,10 @@ static void paths_release(struct paths *p)
 
 /* ---- validation ---- */
 
+/* One rule for app names everywhere (name.c). */
 static int valid_app(const char *app)
 {
-	size_t i;
-
-	if (!app || !((app[0] >= 'a' && app[0] <= 'z') ||
-		      (app[0] >= '0' && app[0] <= '9')))
-		return 0;
-	for (i = 1; app[i]; i++) {
-		char c = app[i];
-
-		if (i > 62)
-			return 0;
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
+	return app && name_valid(app);
 }
 
 /* 4 or 6 for an address literal, 0 otherwise */
@@ -128,7 +92,7 @@ static void add_hostport(struct buf *b, const char *host, int port)
  * Read a small file into `out`. Returns 1 if it was read, 0 if it does not
  * exist, -1 on error.
  */
-static int read_small(const char *path, struct buf *out, struct err *err)
+int nginx_read_small(const char *path, struct buf *out, struct err *err)
 {
 	char chunk[4096];
 	ssize_t n;
@@ -164,7 +128,7 @@ static int read_small(const char *path, struct buf *out, struct err *err)
 }
 
 /* Append up to `len` bytes of `fd` from offset `off` to `out`. */
-static void pread_into(int fd, off_t off, size_t len, struct buf *out)
+void nginx_pread_into(int fd, off_t off, size_t len, struct buf *out)
 {
 	char chunk[4096];
 	ssize_t n;
@@ -228,7 +192,7 @@ static int prepare(const struct paths *p, struct err *err)
 	    make_dir(p->tmp, err) < 0)
 		goto out;
 	main_conf(&want);
-	r = read_small(p->conf, &have, err);
+	r = nginx_read_small(p->conf, &have, err);
 	if (r < 0)
 		goto out;
 	if ((!r || strcmp(have.ptr, want.ptr)) &&
@@ -246,9 +210,9 @@ int nginx_prepare(const struct config *cfg, struct err *err)
 	struct paths p;
 	int ret;
 
-	paths_init(&p, cfg);
+	nginx_paths_init(&p, cfg);
 	ret = prepare(&p, err);
-	paths_release(&p);
+	nginx_paths_release(&p);
 	return ret;
 }
 
@@ -280,401 +244,10 @@ static int take_lock(const struct paths *p, int *fd_out, struct err *err)
 	return 0;
 }
 
-/* ---- processes ---- */
-
-/*
- * The state and parent of a process from /proc/PID/stat: 0 if it exists
- * and is not a zombie (our master is reparented to whatever reaps orphans
- * here, which may leave it a zombie for a while), else -1.
- */
-static int proc_stat(pid_t pid, pid_t *ppid_out)
-{
-	char path[64], line[512], state;
-	const char *rp;
-	ssize_t n;
-	int fd, ppid;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	line[n] = '\0';
-	rp = strrchr(line, ')');
-	if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
-		return -1;
-	if (state == 'Z' || state == 'X')
-		return -1;
-	if (ppid_out)
-		*ppid_out = (pid_t)ppid;
-	return 0;
-}
-
-/* The process title (/proc/PID/cmdline, NULs as spaces) into `dst`. */
-static int proc_title(pid_t pid, char *dst, size_t size)
-{
-	char path[64];
-	ssize_t n, i;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, dst, size - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	dst[n] = '\0';
-	for (i = 0; i < n; i++)
-		if (!dst[i])
-			dst[i] = ' ';
-	return 0;
-}
-
-static pid_t master_pid(const struct paths *p)
-{
-	struct buf b = BUF_INIT;
-	char title[4096], *end;
-	const char *hit;
-	long pid;
-	size_t n;
-
-	if (read_small(p->pid, &b, NULL) <= 0)
-		goto none;
-	errno = 0;
-	pid = strtol(b.ptr, &end, 10);
-	if (errno || end == b.ptr || pid <= 1 || pid > INT_MAX ||
-	    (*end && *end != '\n'))
-		goto none;
-	if (proc_stat((pid_t)pid, NULL) < 0 ||
-	    proc_title((pid_t)pid, title, sizeof(title)) < 0)
-		goto none;
-	/* "nginx: master process /usr/sbin/nginx -c <conf> -p ..." */
-	if (!starts_with(title, "nginx: master process ", NULL))
-		goto none;
-	n = strlen(p->conf);
-	for (hit = strstr(title, p->conf); hit; hit = strstr(hit + 1, p->conf))
-		if (hit > title && hit[-1] == ' ' &&
-		    (hit[n] == ' ' || !hit[n]))
-			break;
-	if (!hit)
-		goto none;
-	buf_release(&b);
-	return (pid_t)pid;
-none:
-	buf_release(&b);
-	return 0;
-}
-
-/* Worker states, for following a reload. */
-enum { W_GONE, W_ACTIVE, W_LEAVING };
-
-static int worker_state(pid_t master, pid_t pid)
-{
-	char title[256];
-	pid_t ppid;
-
-	if (proc_stat(pid, &ppid) < 0 || ppid != master ||
-	    proc_title(pid, title, sizeof(title)) < 0)
-		return W_GONE;
-	/* nginx sets this title before it closes its listening sockets, in
-	 * the same pass of its loop: from then on it accepts nothing */
-	if (strstr(title, "shutting down"))
-		return W_LEAVING;
-	return W_ACTIVE;
-}
-
-/* The master's worker processes that accept connections now. */
-static size_t active_workers(pid_t master, pid_t *pids, size_t max)
-{
-	DIR *d;
-	struct dirent *de;
-	size_t nr = 0;
-	char *end;
-	long pid;
-	pid_t ppid;
-
-	d = opendir("/proc");
-	if (!d)
-		return 0;
-	while (nr < max && (de = readdir(d))) {
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		pid = strtol(de->d_name, &end, 10);
-		if (*end || pid <= 0 || pid > INT_MAX)
-			continue;
-		if (proc_stat((pid_t)pid, &ppid) < 0 || ppid != master)
-			continue;
-		if (worker_state(master, (pid_t)pid) == W_ACTIVE)
-			pids[nr++] = (pid_t)pid;
-	}
-	closedir(d);
-	return nr;
-}
-
-/*
- * local.nginx into `dst`: a path as it is, a name as the first of that
- * name in PATH, else in /usr/sbin.
- */
-static void nginx_program(const char *name, char *dst, size_t size)
-{
-	const char *path = getenv("PATH"), *p, *colon;
-	size_t len;
-
-	if (strchr(name, '/')) {
-		snprintf(dst, size, "%s", name);
-		return;
-	}
-	for (p = path; p && *p; p = colon ? colon + 1 : p + strlen(p)) {
-		colon = strchr(p, ':');
-		len = colon ? (size_t)(colon - p) : strlen(p);
-		if (!len || p[0] != '/')
-			continue;
-		if (xsnprintf(dst, size, "%.*s/%s", (int)len, p, name) < 0)
-			continue;
-		if (!access(dst, X_OK))
-			return;
-	}
-	snprintf(dst, size, "/usr/sbin/%s", name);
-}
-
-/*
- * Pick nginx's own message out of its output: the first "[emerg]",
- * "[alert]" or "[crit]" line, else the last line.
- */
-static void nginx_message(const char *out, struct buf *msg)
-{
-	const char *line, *nl, *last = NULL;
-	size_t last_len = 0, len;
-
-	for (line = out; *line; line = nl ? nl + 1 : line + len) {
-		nl = strchr(line, '\n');
-		len = nl ? (size_t)(nl - line) : strlen(line);
-		if (!len)
-			continue;
-		if (memmem(line, len, "[emerg]", 7) ||
-		    memmem(line, len, "[alert]", 7) ||
-		    memmem(line, len, "[crit]", 6)) {
-			buf_add(msg, line, len);
-			return;
-		}
-		last = line;
-		last_len = len;
-	}
-	if (last)
-		buf_add(msg, last, last_len);
-}
-
-/*
- * Run nginx with this home's configuration: `nginx -t -q` when `test`,
- * else start the master (it daemonizes; its exit status says whether the
- * configuration loaded and the ports were bound). Output is collected in
- * a memory file rather than a pipe: the daemon inherits it, and a pipe
- * would stay open as long as it runs.
- *
- * The environment holds only PATH. nginx writes its process title over
- * argv and the environment behind it; PATH leaves room for the title to
- * keep the -c path, which is how master_pid recognises our master.
- */
-static int run_nginx(const struct paths *p, int test, struct err *err)
-{
-	struct proc cmd;
-	struct buf out = BUF_INIT, msg = BUF_INIT;
-	char how[64], prog[PATH_MAX];
-	int fd, status, ret = -1;
-	off_t size;
-
-	fd = memfd_create("solum-nginx", MFD_CLOEXEC);
-	if (fd < 0)
-		return err_errno(err, "memfd_create");
-	nginx_program(p->program, prog, sizeof(prog));
-	proc_init(&cmd);
-	strvec_pushl(&cmd.args, prog, "-c", p->conf, "-p",
-		     p->prefix, "-e", p->log, NULL);
-	if (test)
-		strvec_pushl(&cmd.args, "-t", "-q", NULL);
-	strvec_push(&cmd.env, NGINX_ENV_PATH);
-	cmd.in = PROC_NULL;
-	cmd.out = fd;
-	cmd.err_to_out = 1;
-	if (proc_start(&cmd, err) < 0) {
-		proc_release(&cmd);
-		goto out;
-	}
-	if (proc_finish(&cmd, &status, err) < 0)
-		goto out;
-	if (WIFEXITED(status) && !WEXITSTATUS(status)) {
-		ret = 0;
-		goto out;
-	}
-	size = lseek(fd, 0, SEEK_END);
-	if (size > 0)
-		pread_into(fd, 0, size > MAX_FILE ? MAX_FILE : (size_t)size,
-			   &out);
-	nginx_message(out.ptr, &msg);
-	if (msg.len) {
-		err_set(err, "%s", msg.ptr);
-	} else {
-		proc_describe_status(status, how, sizeof(how));
-		err_set(err, "nginx failed (%s)", how);
-	}
-out:
-	close(fd);
-	buf_release(&out);
-	buf_release(&msg);
-	return ret;
-}
-
-static off_t file_size(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) < 0 ? 0 : st.st_size;
-}
-
-/*
- * An [emerg] the master logged after `since`: a reload it refused (a port
- * it could not bind, ...). Written as nginx writes it on stderr,
- * "nginx: [emerg] <message>". Returns 1 if there is one.
- */
-static int log_emerg_since(const struct paths *p, off_t since,
-			   struct buf *msg)
-{
-	struct buf tail = BUF_INIT;
-	const char *hit, *text;
-	off_t size = file_size(p->log);
-	size_t len;
-	int fd, found = 0;
-
-	if (size <= since)
-		return 0;
-	if (size - since > MAX_FILE)
-		since = size - MAX_FILE;
-	fd = open(p->log, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	pread_into(fd, since, (size_t)(size - since), &tail);
-	close(fd);
-	hit = strstr(tail.ptr, " [emerg] ");
-	if (!hit)
-		goto out;
-	/* "2024/01/02 03:04:05 [emerg] 123#123: bind() to ..." */
-	text = hit + 9;
-	len = strcspn(text, "\n");
-	hit = memmem(text, len, ": ", 2);
-	if (hit && hit < text + 24) {
-		len -= (size_t)(hit + 2 - text);
-		text = hit + 2;
-	}
-	buf_addstr(msg, "nginx: [emerg] ");
-	buf_add(msg, text, len);
-	found = 1;
-out:
-	buf_release(&tail);
-	return found;
-}
-
-/* ---- confirming a route ---- */
-
-struct probe {
-	char release[32];
-};
-
-static size_t probe_header(char *data, size_t size, size_t nmemb, void *pp)
-{
-	struct probe *pr = pp;
-	size_t len = size * nmemb, n;
-	static const char name[] = "X-Solum-Release:";
-	const char *v, *end;
-
-	if (len >= 5 && !memcmp(data, "HTTP/", 5))
-		pr->release[0] = '\0';
-	if (len > sizeof(name) - 1 &&
-	    !strncasecmp(data, name, sizeof(name) - 1)) {
-		v = data + sizeof(name) - 1;
-		end = data + len;
-		while (v < end && (*v == ' ' || *v == '\t'))
-			v++;
-		while (end > v && isspace((unsigned char)end[-1]))
-			end--;
-		n = (size_t)(end - v);
-		if (n >= sizeof(pr->release))
-			n = sizeof(pr->release) - 1;
-		memcpy(pr->release, v, n);
-		pr->release[n] = '\0';
-	}
-	return len;
-}
-
-/* The body is not needed: stop at its first byte. */
-static size_t probe_body(char *data, size_t size, size_t nmemb, void *pp)
-{
-	return 0;
-}
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_code;
-
-static void curl_init(void)
-{
-	curl_init_code = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-/*
- * One GET of `url` on a new connection, never through a proxy. Returns the
- * HTTP status with the X-Solum-Release value in `pr`, or -1 with the
- * reason in `why`.
- */
-static long probe(const char *url, long timeout_ms, struct probe *pr,
-		  struct buf *why)
-{
-	CURL *c;
-	CURLcode rc;
-	long status = 0;
-
-	pr->release[0] = '\0';
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_code != CURLE_OK) {
-		buf_addstr(why, curl_easy_strerror(curl_init_code));
-		return -1;
-	}
-	c = curl_easy_init();
-	if (!c) {
-		buf_addstr(why, "cannot create a libcurl handle");
-		return -1;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http");
-	curl_easy_setopt(c, CURLOPT_PROXY, "");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
-	curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-			 timeout_ms < 1000 ? timeout_ms : 1000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "solum");
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, probe_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, pr);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, probe_body);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if ((rc == CURLE_OK || rc == CURLE_WRITE_ERROR) && status > 0) {
-		curl_easy_cleanup(c);
-		return status;
-	}
-	buf_addstr(why, curl_easy_strerror(rc));
-	curl_easy_cleanup(c);
-	return -1;
-}
-
 long nginx_answer(const struct config *cfg, int listen_port, int *release_out,
 		  struct err *err)
 {
-	struct probe pr;
+	struct nginx_probe pr;
 	struct buf url = BUF_INIT, why = BUF_INIT;
 	long status;
 
@@ -682,7 +255,7 @@ long nginx_answer(const struct config *cfg, int listen_port, int *release_out,
 	buf_addstr(&url, "http://");
 	add_hostport(&url, cfg->local_bind, listen_port);
 	buf_addstr(&url, "/");
-	status = probe(url.ptr, 3000, &pr, &why);
+	status = nginx_probe(url.ptr, 3000, &pr, &why);
 	if (status < 0)
 		err_set(err, "%s", why.ptr ? why.ptr : "no answer");
 	else if (pr.release[0])
@@ -703,7 +276,7 @@ void nginx_clean_temp(const struct config *cfg, const char *app)
 	DIR *dir;
 	struct dirent *de;
 
-	paths_init(&p, cfg);
+	nginx_paths_init(&p, cfg);
 	prefix = xstrfmt("%s.conf.tmp", app);
 	dir = opendir(p.apps);
 	while (dir && (de = readdir(dir))) {
@@ -723,7 +296,7 @@ void nginx_clean_temp(const struct config *cfg, const char *app)
 	if (dir)
 		closedir(dir);
 	free(prefix);
-	paths_release(&p);
+	nginx_paths_release(&p);
 }
 
 static long ms_since(const struct timespec *t0)
@@ -758,34 +331,34 @@ static int reload(const struct paths *p, pid_t master,
 		  struct err *err)
 {
 	struct buf msg = BUF_INIT;
-	off_t since = file_size(p->log), size, last_size = since;
+	off_t since = nginx_file_size(p->log), size, last_size = since;
 	long changed_at = ms_since(t0);
 	size_t i, left;
 	int ret = -1;
 
-	*nr_old = active_workers(master, old, MAX_WORKERS);
+	*nr_old = nginx_active_workers(master, old, MAX_WORKERS);
 	if (kill(master, SIGHUP) < 0)
 		return err_errno(err, "signal master %d", (int)master);
 	for (;;) {
 		for (i = 0, left = 0; i < *nr_old; i++)
-			if (worker_state(master, old[i]) == W_ACTIVE)
+			if (nginx_worker_state(master, old[i]) == W_ACTIVE)
 				left++;
 		if (!left) {
 			ret = 0;
 			break;
 		}
-		size = file_size(p->log);
+		size = nginx_file_size(p->log);
 		if (size != last_size) {
 			last_size = size;
 			changed_at = ms_since(t0);
 		}
 		if (!msg.len)
-			log_emerg_since(p, since, &msg);
+			nginx_log_emerg_since(p, since, &msg);
 		if (msg.len && ms_since(t0) - changed_at >= 1000) {
 			err_set(err, "%s", msg.ptr);
 			break;
 		}
-		if (master_pid(p) != master) {
+		if (nginx_master_pid(p) != master) {
 			err_set(err, "the nginx master exited; see '%s'",
 				p->log);
 			break;
@@ -825,7 +398,7 @@ static int apply(const struct paths *p, const struct change *ch,
 	size_t nr_old = 0, i, left;
 	struct timespec t0;
 	struct buf url = BUF_INIT, why = BUF_INIT;
-	struct probe pr;
+	struct nginx_probe pr;
 	char want[32], last[160] = "";
 	const char *host;
 	int ret = -1;
@@ -843,20 +416,20 @@ static int apply(const struct paths *p, const struct change *ch,
 	add_hostport(&url, host, ch->listen_port);
 	buf_addch(&url, '/');
 
-	master = master_pid(p);
+	master = nginx_master_pid(p);
 	if (!master) {
 		if (!ch->listen_port) {
 			ret = 0;
 			goto out;
 		}
 		unlink(p->pid);
-		if (run_nginx(p, 0, err) < 0) {
+		if (nginx_run(p, 0, err) < 0) {
 			err_wrap(err, "start for app '%s'", ch->app);
 			goto out;
 		}
 		*loaded_out = 1;
 		/* the daemon writes the pid file just after its parent exits */
-		while (!(master = master_pid(p)) && ms_since(&t0) < 5000)
+		while (!(master = nginx_master_pid(p)) && ms_since(&t0) < 5000)
 			sleep_ms(20);
 		if (!master) {
 			err_set(err, "start for app '%s': no nginx master in '%s'",
@@ -884,7 +457,7 @@ static int apply(const struct paths *p, const struct change *ch,
 			goto out;
 		}
 		buf_reset(&why);
-		status = probe(url.ptr, ms < 250 ? 250 : ms, &pr, &why);
+		status = nginx_probe(url.ptr, ms < 250 ? 250 : ms, &pr, &why);
 		if (status > 0 && !strcmp(pr.release, want))
 			break;
 		if (status > 0)
@@ -901,7 +474,7 @@ static int apply(const struct paths *p, const struct change *ch,
 	/* let the old workers finish their requests; not an error if slow */
 	for (;;) {
 		for (i = 0, left = 0; i < nr_old; i++)
-			if (worker_state(master, old[i]) != W_GONE)
+			if (nginx_worker_state(master, old[i]) != W_GONE)
 				left++;
 		if (!left)
 			break;
@@ -926,7 +499,7 @@ static void revert(const struct paths *p)
 {
 	struct err err = ERR_INIT;
 	struct timespec t0;
-	pid_t master = master_pid(p), old[MAX_WORKERS];
+	pid_t master = nginx_master_pid(p), old[MAX_WORKERS];
 	size_t nr_old;
 
 	if (!master)
@@ -964,7 +537,7 @@ static char *port_owner(const struct paths *p, const char *app, int port)
 		if (len < 6 || strcmp(de->d_name + len - 5, ".conf"))
 			continue;
 		path = xstrfmt("%s/%s", p->apps, de->d_name);
-		if (read_small(path, &b, NULL) > 0 &&
+		if (nginx_read_small(path, &b, NULL) > 0 &&
 		    sscanf(b.ptr, "# solum: app %63s listen %d", name,
 			   &other) == 2 &&
 		    other == port && strcmp(name, app))
@@ -1052,7 +625,7 @@ int nginx_route(const struct config *cfg, const char *app, int listen_port,
 		return err_set(err, "nginx: route for app '%s': backend %s:%d is the app's own stable port",
 			       app, backend_host, backend_port);
 
-	paths_init(&p, cfg);
+	nginx_paths_init(&p, cfg);
 	if (prepare(&p, err) < 0 || take_lock(&p, &lock, err) < 0) {
 		err_wrap(err, "nginx: route for app '%s'", app);
 		goto out;
@@ -1064,7 +637,7 @@ int nginx_route(const struct config *cfg, const char *app, int listen_port,
 		goto out;
 	}
 	path = app_file(&p, app);
-	had = read_small(path, &old, err);
+	had = nginx_read_small(path, &old, err);
 	if (had < 0) {
 		err_wrap(err, "nginx: route for app '%s'", app);
 		goto out;
@@ -1075,7 +648,7 @@ int nginx_route(const struct config *cfg, const char *app, int listen_port,
 		err_wrap(err, "nginx: route for app '%s'", app);
 		goto out;
 	}
-	if (run_nginx(&p, 1, err) < 0) {
+	if (nginx_run(&p, 1, err) < 0) {
 		restore(path, had, &old);
 		err_wrap(err, "nginx: reload for app '%s'", app);
 		goto out;
@@ -1096,7 +669,7 @@ int nginx_route(const struct config *cfg, const char *app, int listen_port,
 out:
 	if (lock >= 0)
 		close(lock);
-	paths_release(&p);
+	nginx_paths_release(&p);
 	buf_release(&old);
 	buf_release(&text);
 	free(path);
@@ -1115,13 +688,13 @@ int nginx_unroute(const struct config *cfg, const char *app, struct err *err)
 	if (!valid_app(app))
 		return err_set(err, "nginx: unroute app '%s': invalid app name",
 			       app ? app : "");
-	paths_init(&p, cfg);
+	nginx_paths_init(&p, cfg);
 	if (prepare(&p, err) < 0 || take_lock(&p, &lock, err) < 0) {
 		err_wrap(err, "nginx: unroute app '%s'", app);
 		goto out;
 	}
 	path = app_file(&p, app);
-	had = read_small(path, &old, err);
+	had = nginx_read_small(path, &old, err);
 	if (had < 0) {
 		err_wrap(err, "nginx: unroute app '%s'", app);
 		goto out;
@@ -1135,11 +708,11 @@ int nginx_unroute(const struct config *cfg, const char *app, struct err *err)
 			  app, path);
 		goto out;
 	}
-	if (!master_pid(&p)) {
+	if (!nginx_master_pid(&p)) {
 		ret = 0;
 		goto out;
 	}
-	if (run_nginx(&p, 1, err) < 0) {
+	if (nginx_run(&p, 1, err) < 0) {
 		restore(path, had, &old);
 		err_wrap(err, "nginx: reload for app '%s'", app);
 		goto out;
@@ -1158,7 +731,7 @@ int nginx_unroute(const struct config *cfg, const char *app, struct err *err)
 out:
 	if (lock >= 0)
 		close(lock);
-	paths_release(&p);
+	nginx_paths_release(&p);
 	buf_release(&old);
 	free(path);
 	return ret;
@@ -1170,7 +743,7 @@ static int wait_gone(pid_t pid, long ms)
 	struct timespec t0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (proc_stat(pid, NULL) == 0) {
+	while (nginx_proc_stat(pid, NULL) == 0) {
 		if (ms_since(&t0) >= ms)
 			return 0;
 		sleep_ms(20);
@@ -1184,7 +757,7 @@ int nginx_stop(const struct config *cfg, struct err *err)
 	int lock = -1, ret = -1;
 	pid_t master;
 
-	paths_init(&p, cfg);
+	nginx_paths_init(&p, cfg);
 	if (access(p.dir, F_OK) < 0) {
 		ret = 0;
 		goto out;
@@ -1193,7 +766,7 @@ int nginx_stop(const struct config *cfg, struct err *err)
 		err_wrap(err, "nginx: stop");
 		goto out;
 	}
-	master = master_pid(&p);
+	master = nginx_master_pid(&p);
 	if (!master) {
 		ret = 0;
 		goto out;
@@ -1216,7 +789,7 @@ int nginx_stop(const struct config *cfg, struct err *err)
 out:
 	if (lock >= 0)
 		close(lock);
-	paths_release(&p);
+	nginx_paths_release(&p);
 	return ret;
 }
 
@@ -1225,9 +798,9 @@ int nginx_running(const struct config *cfg, pid_t *pid_out)
 	struct paths p;
 	pid_t pid;
 
-	paths_init(&p, cfg);
-	pid = master_pid(&p);
-	paths_release(&p);
+	nginx_paths_init(&p, cfg);
+	pid = nginx_master_pid(&p);
+	nginx_paths_release(&p);
 	if (pid_out)
 		*pid_out = pid;
 	return pid ? 1 : 0;
