@@ -175,86 +175,6 @@ int deploy_cancel(struct ctx *ctx, const struct store_app *app, int number,
 	return 0;
 }
 
-/* ---- revision and build key ---- */
-
-static int git_fail(struct err *err, const char *what)
-{
-	const git_error *e = git_error_last();
-
-	return err_set(err, "%s: %s", what,
-		       e && e->message ? e->message : "libgit2 error");
-}
-
-/*
- * Open an app's repository. In a pre-receive hook (gate mode) the pushed
- * objects are still in git's quarantine directory, which git names in
- * GIT_QUARANTINE_PATH: it is added as an alternate so they can be read.
- */
-static int open_repo(const char *home, const char *name,
-		     git_repository **out, struct err *err)
-{
-	char *path = repo_path(home, name);
-	const char *q = getenv("GIT_QUARANTINE_PATH");
-	git_odb *odb = NULL;
-	int ret = -1;
-
-	*out = NULL;
-	if (repo_git_init(err) < 0)
-		goto out;
-	if (git_repository_open_bare(out, path) < 0) {
-		git_fail(err, "open repository");
-		err_wrap(err, "repository '%s'", name);
-		goto out;
-	}
-	if (q && *q && (git_repository_odb(&odb, *out) < 0 ||
-			git_odb_add_disk_alternate(odb, q) < 0)) {
-		git_fail(err, "read the pushed objects");
-		err_wrap(err, "repository '%s'", name);
-		git_repository_free(*out);
-		*out = NULL;
-		goto out;
-	}
-	ret = 0;
-out:
-	git_odb_free(odb);
-	free(path);
-	return ret;
-}
-
-static int resolve_rev(const char *home, const struct store_app *app,
-		       const char *rev, char commit_out[41], char tree_out[41],
-		       struct err *err)
-{
-	git_repository *repo = NULL;
-	git_object *obj = NULL;
-	git_commit *commit = NULL;
-	char *spec = NULL;
-	int ret = -1;
-
-	if (open_repo(home, app->repo, &repo, err) < 0)
-		goto out;
-	spec = rev ? xstrdup(rev) : xstrfmt("refs/heads/%s", app->branch);
-	if (strlen(spec) > 256 || spec[0] == '-') {
-		err_set(err, "invalid revision '%.64s'", spec);
-		goto out;
-	}
-	if (git_revparse_single(&obj, repo, spec) < 0 ||
-	    git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
-		err_set(err, "revision '%s' not found in repository '%s'%s",
-			spec, app->repo, rev ? "" : " (push the branch first)");
-		goto out;
-	}
-	git_oid_tostr(commit_out, 41, git_commit_id(commit));
-	git_oid_tostr(tree_out, 41, git_commit_tree_id(commit));
-	ret = 0;
-out:
-	git_commit_free(commit);
-	git_object_free(obj);
-	git_repository_free(repo);
-	free(spec);
-	return ret;
-}
-
 /* ---- queueing ---- */
 
 /* Fill in release *r of `app` for opts, without storing it. */
@@ -287,7 +207,8 @@ static int prepare_release(struct ctx *ctx, const struct store_app *app,
 		r->build_key = xstrdup(src.build_key);
 		r->source = src.number;
 	} else {
-		if (resolve_rev(ctx->home, app, opts->rev, commit, tree, err) < 0)
+		if (repo_resolve(ctx->home, app->repo, app->branch, opts->rev, commit,
+				 tree, err) < 0)
 			goto out;
 		r->commit = xstrdup(commit);
 		r->tree = xstrdup(tree);
@@ -511,7 +432,7 @@ static int step_build(struct run *r, struct err *err)
 		goto out;
 	}
 	out_printf(&r->out, "-----> Building %s (%s)", r->app->name, r->short_commit);
-	if (open_repo(r->ctx->home, r->app->repo, &repo, err) < 0)
+	if (repo_open(r->ctx->home, r->app->repo, &repo, err) < 0)
 		goto out;
 	topts.dockerfile = r->app->dockerfile;
 	topts.warn = tar_warn;

@@ -150,3 +150,73 @@ out:
 	free(path);
 	return ret;
 }
+
+/*
+ * Open an app's repository. In a pre-receive hook (gate mode) the pushed
+ * objects are still in git's quarantine directory, which git names in
+ * GIT_QUARANTINE_PATH: it is added as an alternate so they can be read.
+ */
+int repo_open(const char *home, const char *name, git_repository **out,
+	      struct err *err)
+{
+	char *path = repo_path(home, name);
+	const char *q = getenv("GIT_QUARANTINE_PATH");
+	git_odb *odb = NULL;
+	int ret = -1;
+
+	*out = NULL;
+	if (repo_git_init(err) < 0)
+		goto out;
+	if (git_repository_open_bare(out, path) < 0) {
+		git_fail(err, "open repository");
+		err_wrap(err, "repository '%s'", name);
+		goto out;
+	}
+	if (q && *q && (git_repository_odb(&odb, *out) < 0 ||
+			git_odb_add_disk_alternate(odb, q) < 0)) {
+		git_fail(err, "read the pushed objects");
+		err_wrap(err, "repository '%s'", name);
+		git_repository_free(*out);
+		*out = NULL;
+		goto out;
+	}
+	ret = 0;
+out:
+	git_odb_free(odb);
+	free(path);
+	return ret;
+}
+
+int repo_resolve(const char *home, const char *name, const char *branch,
+		 const char *rev, char commit_out[41], char tree_out[41],
+		 struct err *err)
+{
+	git_repository *repo = NULL;
+	git_object *obj = NULL;
+	git_commit *commit = NULL;
+	char *spec = NULL;
+	int ret = -1;
+
+	if (repo_open(home, name, &repo, err) < 0)
+		goto out;
+	spec = rev ? xstrdup(rev) : xstrfmt("refs/heads/%s", branch);
+	if (strlen(spec) > 256 || spec[0] == '-') {
+		err_set(err, "invalid revision '%.64s'", spec);
+		goto out;
+	}
+	if (git_revparse_single(&obj, repo, spec) < 0 ||
+	    git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		err_set(err, "revision '%s' not found in repository '%s'%s",
+			spec, name, rev ? "" : " (push the branch first)");
+		goto out;
+	}
+	git_oid_tostr(commit_out, 41, git_commit_id(commit));
+	git_oid_tostr(tree_out, 41, git_commit_tree_id(commit));
+	ret = 0;
+out:
+	git_commit_free(commit);
+	git_object_free(obj);
+	git_repository_free(repo);
+	free(spec);
+	return ret;
+}
