@@ -1,4 +1,4 @@
-/* sshd: the SSH front (libssh server; git and admin commands only) */
+/* sshd: the SSH front's listener (accept, limits, connection processes, signals) */
 #ifndef SOLUM_SSHD_H
 #define SOLUM_SSHD_H
 
@@ -6,12 +6,8 @@
 #include "err.h"
 
 /*
- * Create the host keys <home>/ssh/host_ed25519_key and
- * <home>/ssh/host_rsa_key (3072 bits), mode 0600, each with its ".pub"
- * next to it, when they are missing; <home>/ssh is created (0700) if
- * needed. Existing keys are left alone, so this is idempotent. A key is
- * written to a temporary file and renamed into place, so a crash leaves
- * no half-written key.
+ * hostkey_ensure() under the name `solum init` calls: create the missing
+ * host keys of the home.
  */
 int sshd_hostkeys_ensure(const char *home, struct err *err);
 
@@ -24,8 +20,8 @@ int sshd_hostkeys_ensure(const char *home, struct err *err);
  * SOLUM_USER=<user> in its environment.
  *
  * Process model (OpenSSH's): this process accepts and forks one process
- * per connection, which does the key exchange, authentication and the one
- * command, and opens the store itself. Connections beyond
+ * per connection, which runs session_run() (key exchange, authentication,
+ * the one command) and opens the store itself. Connections beyond
  * cfg->sshd_max_sessions, or beyond cfg->sshd_max_startups not yet
  * authenticated, are closed at once; a connection not authenticated within
  * cfg->sshd_login_grace_time seconds is closed; one without traffic for
