@@ -21,9 +21,14 @@ int sshd_hostkeys_ensure(const char *home, struct err *err);
  *
  * Process model (OpenSSH's): this process accepts and forks one process
  * per connection, which runs session_run() (key exchange, authentication,
- * the one command) and opens the store itself. Connections beyond
- * cfg->sshd_max_sessions, or beyond cfg->sshd_max_startups not yet
- * authenticated, are closed at once; a connection not authenticated within
+ * the one command) and opens the store itself. At most
+ * cfg->sshd_max_startups connections are in the key exchange and
+ * authentication at once: a further one is accepted and waits, unanswered,
+ * for one of them to end (OpenSSH would drop it). A connection beyond
+ * cfg->sshd_max_sessions in all (running and waiting), or one that has
+ * waited cfg->sshd_login_grace_time seconds, is refused with an
+ * SSH_MSG_DISCONNECT saying why ("too many connections, try again later"),
+ * not a reset. A connection not authenticated within
  * cfg->sshd_login_grace_time seconds is closed; one without traffic for
  * cfg->sshd_idle_timeout seconds ends.
  *
