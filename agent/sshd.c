@@ -198,6 +198,84 @@ fail:
 	return -1;
 }
 
+/* ---- algorithms ---- */
+
+static const struct {
+	const char *key;	/* in solum.yaml's sshd section */
+	size_t offset;		/* of the list in struct config */
+	enum ssh_bind_options_e opts[2];
+} algo_lists[] = {
+	{ "kex", offsetof(struct config, sshd_kex),
+	  { SSH_BIND_OPTIONS_KEY_EXCHANGE, SSH_BIND_OPTIONS_KEY_EXCHANGE } },
+	{ "ciphers", offsetof(struct config, sshd_ciphers),
+	  { SSH_BIND_OPTIONS_CIPHERS_C_S, SSH_BIND_OPTIONS_CIPHERS_S_C } },
+	{ "macs", offsetof(struct config, sshd_macs),
+	  { SSH_BIND_OPTIONS_HMAC_C_S, SSH_BIND_OPTIONS_HMAC_S_C } },
+	{ "hostkey_algorithms",
+	  offsetof(struct config, sshd_hostkey_algorithms),
+	  { SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS,
+	    SSH_BIND_OPTIONS_HOSTKEY_ALGORITHMS } },
+};
+
+/*
+ * libssh drops the names it does not know from a list as long as one is
+ * left: try each name alone on a scratch bind, so that a typo is an error
+ * rather than an algorithm silently missing.
+ */
+static int check_algorithms(ssh_bind scratch, const char *key,
+			    enum ssh_bind_options_e opt, const char *list,
+			    struct err *err)
+{
+	char *copy = xstrdup(list), *name, *save = NULL;
+	int ret = 0;
+
+	if (!*list)
+		ret = err_set(err, "sshd.%s: empty list", key);
+	for (name = strtok_r(copy, ",", &save); name && !ret;
+	     name = strtok_r(NULL, ",", &save))
+		if (ssh_bind_options_set(scratch, opt, name) != SSH_OK)
+			ret = err_set(err, "sshd.%s: unknown or unsupported algorithm '%s'",
+				      key, name);
+	if (!ret && strstr(list, ",,"))
+		ret = err_set(err, "sshd.%s: empty name in '%s'", key, list);
+	free(copy);
+	return ret;
+}
+
+/* What the server offers: the four lists of solum.yaml, checked. */
+static int set_algorithms(ssh_bind bind, const struct config *cfg,
+			  struct err *err)
+{
+	ssh_bind scratch = ssh_bind_new();
+	size_t i;
+	int ret = -1;
+
+	if (!scratch)
+		return err_set(err, "cannot create the ssh server");
+	for (i = 0; i < sizeof(algo_lists) / sizeof(algo_lists[0]); i++) {
+		const char *list = *(char *const *)((const char *)cfg +
+						    algo_lists[i].offset);
+
+		if (!list)
+			list = "";
+		if (check_algorithms(scratch, algo_lists[i].key,
+				     algo_lists[i].opts[0], list, err) < 0)
+			goto out;
+		if (ssh_bind_options_set(bind, algo_lists[i].opts[0],
+					 list) != SSH_OK ||
+		    ssh_bind_options_set(bind, algo_lists[i].opts[1],
+					 list) != SSH_OK) {
+			err_set(err, "sshd.%s: %s", algo_lists[i].key,
+				ssh_get_error(bind));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	ssh_bind_free(scratch);
+	return ret;
+}
+
 /* ---- refusing with a word to the client ---- */
 
 /*
@@ -626,7 +704,8 @@ static int server_start(struct server *srv, const char *listen,
 	ssh_bind_options_set(srv->bind, SSH_BIND_OPTIONS_PROCESS_CONFIG, &no);
 	ssh_bind_options_set(srv->bind, SSH_BIND_OPTIONS_LOG_VERBOSITY,
 			     &verbosity);
-	if (hostkey_load(srv->bind, srv->cfg->home, err) < 0)
+	if (set_algorithms(srv->bind, srv->cfg, err) < 0 ||
+	    hostkey_load(srv->bind, srv->cfg->home, err) < 0)
 		return -1;
 	srv->listen_fd = open_listener(listen, err);
 	if (srv->listen_fd < 0)

@@ -32,10 +32,14 @@ int sshd_hostkeys_ensure(const char *home, struct err *err);
  * cfg->sshd_login_grace_time seconds is closed; one without traffic for
  * cfg->sshd_idle_timeout seconds ends.
  *
+ * The algorithms offered are cfg->sshd_kex, sshd_ciphers, sshd_macs and
+ * sshd_hostkey_algorithms; a name libssh does not know in any of them is
+ * an error naming the key and the name.
+ *
  * On SIGTERM/SIGINT the listening socket is closed, unauthenticated and
  * idle connections are closed, commands that are running (a push) finish,
  * and sshd_run returns 0 once every connection has ended. It returns -1
- * with err set only when it cannot start (address, host keys).
+ * with err set only when it cannot start (address, algorithms, host keys).
  *
  * Operator logs go through log.h. Installs its own handlers for SIGTERM,
  * SIGINT, SIGCHLD and ignores SIGPIPE and SIGHUP for as long as it runs.
