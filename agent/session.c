@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +72,7 @@ struct conn {
 	char *exec;		/* the exec string; NULL for a shell request */
 	char what[128];		/* the command, for the log */
 	struct proc proc;
+	int pidfd;		/* the command's, polled for its exit; or -1 */
 	int exited, status;
 	time_t done_at;
 	int peer_closed;	/* the client closed the channel */
@@ -100,6 +102,36 @@ static void user_quote(const char *s, char *dst, size_t size)
 	name_quote(s ? s : "", dst, size);
 }
 
+/* Only wakes the loop up, which reaps the command. */
+static int on_child_exit(socket_t fd, int revents, void *payload)
+{
+	return 0;
+}
+
+/*
+ * The command's exit makes its pidfd readable, so the exit status goes
+ * out as soon as it can; without a pidfd the loop polls for it.
+ */
+static void watch_child(struct conn *c)
+{
+	c->pidfd = pidfd_open(c->proc.pid, 0);
+	if (c->pidfd >= 0 &&
+	    ssh_event_add_fd(c->event, c->pidfd, POLLIN, on_child_exit,
+			     c) != SSH_OK) {
+		close(c->pidfd);
+		c->pidfd = -1;
+	}
+}
+
+static void unwatch_child(struct conn *c)
+{
+	if (c->pidfd < 0)
+		return;
+	ssh_event_remove_fd(c->event, c->pidfd);
+	close(c->pidfd);
+	c->pidfd = -1;
+}
+
 /*
  * Hang up. libssh frees the channel with the session's channels, so it is
  * released first and forgotten.
@@ -108,6 +140,7 @@ static void hang_up(struct conn *c)
 {
 	/* flushing polls the event: none of our callbacks may run now */
 	chanpipe_unregister(&c->pipe);
+	unwatch_child(c);
 	if (c->channel) {
 		ssh_channel_free(c->channel);
 		c->channel = NULL;
@@ -627,6 +660,7 @@ static void start_command(struct conn *c)
 		goto out;
 	}
 	chanpipe_start(&c->pipe, p->in, p->out, p->err);
+	watch_child(c);
 	c->state = CMD_RUNNING;
 	log_info("%s: %s: run %s%s (pid %ld)", c->peer, c->user, c->what,
 		 c->git_protocol[0] ? " with GIT_PROTOCOL" : "",
@@ -646,6 +680,7 @@ static void try_reap(struct conn *c)
 	if (r == c->proc.pid) {
 		c->exited = 1;
 		c->proc.pid = -1;
+		unwatch_child(c);
 	}
 }
 
@@ -750,7 +785,7 @@ static void serve(struct conn *c)
 		c->proc.in = c->pipe.in.fd;
 		c->proc.out = c->pipe.out.fd;
 		c->proc.err = c->pipe.err.fd;
-		timeout = c->state == CMD_RUNNING &&
+		timeout = c->state == CMD_RUNNING && c->pidfd < 0 &&
 			  chanpipe_output_done(&c->pipe) ? 20 : 1000;
 		if (ssh_event_dopoll(c->event, timeout) == SSH_ERROR &&
 		    !client_gone(c))
@@ -833,6 +868,7 @@ void session_run(const struct config *cfg, const char *self, ssh_bind bind,
 	c->cfg = cfg;
 	c->self = self;
 	c->last_activity = now_secs();
+	c->pidfd = -1;
 	chanpipe_init(&c->pipe);
 	proc_init(&c->proc);
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
