@@ -148,7 +148,6 @@ out:
 	return ret;
 }
 
-
 int hostkey_load(ssh_bind bind, const char *home, struct err *err)
 {
 	struct stat st;
