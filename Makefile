@@ -1,6 +1,6 @@
 # solum - push-to-deploy agent for OpenStack
 #
-#   make                      build $(B)/solum and $(B)/test-tool
+#   make                      build $(B)/solum, $(B)/solum-hook and $(B)/test-tool
 #   make check                unit tests (cmocka) and shell tests under prove
 #   make DEVELOPER=1          warnings are errors
 #   make SANITIZE=address,undefined check
@@ -34,7 +34,7 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 ALL_CFLAGS += -MMD -MP
 
-AGENT_SRC = $(filter-out agent/main.c, $(wildcard agent/*.c))
+AGENT_SRC = $(filter-out agent/main.c agent/hookmain.c, $(wildcard agent/*.c))
 AGENT_OBJ = $(AGENT_SRC:agent/%.c=$(B)/agent/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -42,7 +42,12 @@ SHELL_TESTS = $(sort $(wildcard tests/t[0-9]*.sh))
 TOOL_SRC = $(wildcard tests/tool-*.c)
 TOOL_OBJ = $(TOOL_SRC:tests/%.c=$(B)/tests/%.o)
 
-all: $(B)/solum $(B)/test-tool $(UNIT_BIN)
+# solum-hook: the post-receive hook's first step, on libc and SQLite alone
+HOOK_OBJ = $(addprefix $(B)/agent/, hookmain.o hookinput.o file.o name.o \
+	buf.o err.o)
+HOOK_LIBS = $(shell $(PKG_CONFIG) --libs sqlite3)
+
+all: $(B)/solum $(B)/solum-hook $(B)/test-tool $(UNIT_BIN)
 
 # libFuzzer targets (make fuzz) and their corpora replayed by make check
 include tests/fuzz/fuzz.mk
@@ -76,6 +81,9 @@ $(B)/libsolum.a: $(AGENT_OBJ)
 $(B)/solum: $(B)/agent/main.o $(B)/libsolum.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+$(B)/solum-hook: $(HOOK_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(HOOK_LIBS)
+
 $(B)/test-tool: $(B)/tests/test-tool.o $(TOOL_OBJ) $(B)/libsolum.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -86,10 +94,11 @@ check: all $(FUZZ_REPLAY)
 	SOLUM_BUILD=$(abspath $(B)) prove --exec '' --timer $(PROVE_FLAGS) \
 		$(UNIT_BIN) $(FUZZ_REPLAY) $(SHELL_TESTS)
 
-install: $(B)/solum
+install: $(B)/solum $(B)/solum-hook
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/hooks \
 		$(DESTDIR)$(SHAREDIR)/templates $(DESTDIR)$(MANDIR)
 	install -m 755 $(B)/solum $(DESTDIR)$(BINDIR)/solum
+	install -m 755 $(B)/solum-hook $(DESTDIR)$(BINDIR)/solum-hook
 	install -m 755 hooks/post-receive hooks/pre-receive $(DESTDIR)$(SHAREDIR)/hooks/
 	for f in templates/*; do [ -f "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(SHAREDIR)/templates/; done; true
 	install -m 644 solum.1 $(DESTDIR)$(MANDIR)/solum.1

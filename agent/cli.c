@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "file.h"
 #include "hook.h"
+#include "hostkey.h"
 #include "log.h"
 #include "nginx.h"
 #include "sshd.h"
@@ -186,7 +187,7 @@ static int init_run(struct ctx *ctx, int *created_cfg, struct err *err)
 	*created_cfg = rc;
 	/* a broken configuration is reported now, not at the first push */
 	if (config_load_home(&ctx->cfg, ctx->home, err) < 0 ||
-	    sshd_hostkeys_ensure(ctx->home, err) < 0 ||
+	    hostkey_ensure(ctx->home, err) < 0 ||
 	    nginx_prepare(&ctx->cfg, err) < 0)
 		return -1;
 	path = xstrfmt("%s/solum.db", ctx->home);

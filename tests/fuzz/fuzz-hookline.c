@@ -1,11 +1,11 @@
-/* fuzz-hookline: hook_parse_update on any line of a hook's input */
+/* fuzz-hookline: hookinput_parse_update on any line of a hook's input */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
-#include "hook.h"
+#include "hookinput.h"
 #include "fuzz.h"
 
 static int is_hex40(const char *s)
@@ -15,17 +15,17 @@ static int is_hex40(const char *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct hook_update up;
+	struct hookinput_update up;
 	struct err err = ERR_INIT;
 	char *line;
 	const char *p;
 
-	/* read_updates() refuses lines longer than this before parsing */
+	/* hookinput_read_updates() refuses lines longer than this before parsing */
 	if (size > 4096)
 		return -1;
 	line = xstrndup((const char *)data, size);
 	memset(&up, 0xa5, sizeof(up));
-	if (hook_parse_update(line, &up, &err) < 0) {
+	if (hookinput_parse_update(line, &up, &err) < 0) {
 		CHECK(err.msg[0]);
 	} else {
 		CHECK(is_hex40(up.old_oid) && is_hex40(up.new_oid));

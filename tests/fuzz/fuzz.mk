@@ -18,9 +18,7 @@ FUZZ_MODS_authkeys = authkeys name buf err
 FUZZ_MODS_dockerignore = dockerignore buf err
 FUZZ_MODS_jsonstream = jsonstream buf err
 FUZZ_MODS_config = config buf err
-# hook.c holds the hooks themselves too, which deploy through everything
-FUZZ_MODS_hookline = hook deploy docker dockerignore file http jsonstream \
-	log name nginx proc repo store strvec tarstream buf err
+FUZZ_MODS_hookline = hookinput name buf err
 
 # UBSan stops at the first finding, so that libFuzzer keeps a reproducer.
 FUZZ_CFLAGS = $(ALL_CFLAGS) -fno-omit-frame-pointer \
