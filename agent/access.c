@@ -2,6 +2,7 @@
 #include <stddef.h>
 
 #include "access.h"
+#include "banned.h"
 
 static void set_why(const char **why_out, const char *why)
 {

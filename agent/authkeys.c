@@ -6,6 +6,7 @@
 
 #include "authkeys.h"
 #include "buf.h"
+#include "banned.h"
 
 #define CERT_SUFFIX "-cert-v01@openssh.com"
 /*

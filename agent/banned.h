@@ -21,8 +21,6 @@
 #define strncat(x, y, n) BANNED(strncat)
 #undef strtok
 #define strtok(x, y) BANNED(strtok)
-#undef strtok_r
-#define strtok_r(x, y, z) BANNED(strtok_r)
 
 #undef sprintf
 #undef vsprintf
@@ -49,11 +47,7 @@
 #define localtime(t) BANNED(localtime)
 #undef ctime
 #define ctime(t) BANNED(ctime)
-#undef ctime_r
-#define ctime_r(t, buf) BANNED(ctime_r)
 #undef asctime
 #define asctime(t) BANNED(asctime)
-#undef asctime_r
-#define asctime_r(t, buf) BANNED(asctime_r)
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "banned.h"
 
 char buf_empty[1];
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "chanpipe.h"
+#include "banned.h"
 
 #define IN_HIGH (2u << 20)	/* client data libssh may hold for a slow git */
 #define IN_LOW (512u << 10)

@@ -15,6 +15,7 @@
 #include "file.h"
 #include "name.h"
 #include "repo.h"
+#include "banned.h"
 
 #define MAX_SETTINGS 64		/* params, and secrets, per app */
 #define MAX_VALUE 4096

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "name.h"
+#include "banned.h"
 
 #define MAX_KEYS_PER_FILE 100
 

@@ -13,6 +13,7 @@
 #include "deploy.h"
 #include "log.h"
 #include "name.h"
+#include "banned.h"
 
 /* Load APP for a release command, checking the caller's role over SSH. */
 static int load_app(struct ctx *ctx, const char *name, int role,

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "nginx.h"
 #include "sshd.h"
+#include "banned.h"
 
 int cli_error(const struct err *err)
 {

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "banned.h"
 
 #define CONFIG_MAX_SIZE (1024 * 1024)
 

@@ -26,6 +26,7 @@
 #include "repo.h"
 #include "tarstream.h"
 #include "target.h"
+#include "banned.h"
 
 static volatile sig_atomic_t cancelled;
 

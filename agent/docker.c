@@ -10,6 +10,7 @@
 #include "docker.h"
 #include "dockerapi.h"
 #include "jsonstream.h"
+#include "banned.h"
 
 
 /* "tcp://h" gets docker's default port: 2376 with TLS, 2375 without. */

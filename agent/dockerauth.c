@@ -9,6 +9,7 @@
 
 #include "docker.h"
 #include "dockerapi.h"
+#include "banned.h"
 
 void docker_auth_release(struct docker_auth *auth)
 {

@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "dockerignore.h"
+#include "banned.h"
 
 /*
  * How Docker's matcher treats a pattern. Patterns without any special

@@ -7,6 +7,7 @@
 
 #include "docker.h"
 #include "dockerapi.h"
+#include "banned.h"
 
 /* ---- containers ---- */
 

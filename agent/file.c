@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "file.h"
+#include "banned.h"
 
 int file_write_all(int fd, const void *data, size_t len)
 {

@@ -8,6 +8,7 @@
 #include "hook.h"
 #include "hookinput.h"
 #include "name.h"
+#include "banned.h"
 
 static const char zero_oid[] = "0000000000000000000000000000000000000000";
 

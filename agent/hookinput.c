@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "hookinput.h"
 #include "name.h"
+#include "banned.h"
 
 static int is_hex40(const char *s)
 {

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "file.h"
 #include "hookinput.h"
+#include "banned.h"
 
 /*
  * Every push runs the post-receive hook, and most pushes deploy nothing:

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "hostkey.h"
 #include "log.h"
+#include "banned.h"
 
 static const struct {
 	const char *file;

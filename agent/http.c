@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "banned.h"
 
 struct http {
 	CURL *curl;

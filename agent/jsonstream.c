@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "jsonstream.h"
+#include "banned.h"
 
 void jsonstream_init(struct jsonstream *js, size_t max_line,
 		     jsonstream_fn *fn, void *payload)

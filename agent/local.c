@@ -17,6 +17,7 @@
 #include "local.h"
 #include "nginx.h"
 #include "strvec.h"
+#include "banned.h"
 
 /* 1 if nothing listens on addr:port now. */
 static int port_free(const char *addr, int port)

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "lock.h"
+#include "banned.h"
 
 char *lock_app_path(const char *home, const char *app)
 {

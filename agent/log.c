@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "banned.h"
 
 static int log_foreground = 1;
 static int log_verbose;

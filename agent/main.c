@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "log.h"
 #include "repo.h"
+#include "banned.h"
 
 #define CMD_STORE 1	/* needs the home's state database */
 

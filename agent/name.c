@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "name.h"
+#include "banned.h"
 
 #define ENV_NAME_MAX 64
 

@@ -21,6 +21,7 @@
 #include "nginx.h"
 #include "nginxapi.h"
 #include "proc.h"
+#include "banned.h"
 
 void nginx_paths_init(struct paths *p, const struct config *cfg)
 {

@@ -23,6 +23,7 @@
 #include "nginx.h"
 #include "nginxapi.h"
 #include "proc.h"
+#include "banned.h"
 
 /*
  * The state and parent of a process from /proc/PID/stat: 0 if it exists

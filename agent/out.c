@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "out.h"
+#include "banned.h"
 
 long long out_now_ms(void)
 {

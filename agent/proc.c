@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "proc.h"
+#include "banned.h"
 
 void proc_init(struct proc *p)
 {

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "release.h"
 #include "target.h"
+#include "banned.h"
 
 /*
  * Release locks this process took in deploy_queue and has not handed on

@@ -13,6 +13,7 @@
 #include "hooktext.h"
 #include "repo.h"
 #include "tarstream.h"
+#include "banned.h"
 
 static int git_ready;
 

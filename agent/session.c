@@ -24,6 +24,7 @@
 #include "session.h"
 #include "sshcmd.h"
 #include "store.h"
+#include "banned.h"
 
 #define MAX_AUTH_TRIES 10	/* authentication requests per connection */
 #define MAX_REQUESTS 64		/* channel opens and requests per connection */

@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "name.h"
 #include "sshcmd.h"
+#include "banned.h"
 
 #define SSHCMD_MAX_WORDS 64
 

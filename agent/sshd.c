@@ -28,6 +28,7 @@
 #include "proc.h"
 #include "session.h"
 #include "sshd.h"
+#include "banned.h"
 
 #define KILL_AFTER_SECS 5	/* a closed connection that lingers is killed */
 #define ACCEPT_BATCH 32		/* accepted per turn of the loop */

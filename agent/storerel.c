@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "store.h"
 #include "storeapi.h"
+#include "banned.h"
 
 static const char *const final_statuses[] = {
 	"succeeded", "failed", "superseded", "cancelled", "skipped", NULL

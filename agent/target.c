@@ -1,6 +1,7 @@
 /* target: where a built release runs (the local engine; OpenStack next) */
 #include "local.h"
 #include "target.h"
+#include "banned.h"
 
 const struct target *target_for(const struct store_app *app)
 {

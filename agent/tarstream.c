@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "dockerignore.h"
 #include "tarstream.h"
+#include "banned.h"
 
 /*
  * Deeper or longer than this cannot be a path that Docker could extract
