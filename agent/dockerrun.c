@@ -11,6 +11,44 @@
 
 /* ---- containers ---- */
 
+/* ExposedPorts and PortBindings: opts->port on host_ip:host_port. */
+static void publish(const struct docker_container_opts *opts, json_t *body,
+		    json_t *host)
+{
+	char key[32], hp[16];
+	json_t *exposed = json_object(), *bindings = json_object();
+	json_t *binding = json_object();
+
+	snprintf(key, sizeof(key), "%d/tcp", opts->port);
+	snprintf(hp, sizeof(hp), "%d", opts->host_port);
+	json_object_set_new(exposed, key, json_object());
+	json_object_set_new(body, "ExposedPorts", exposed);
+	json_object_set_new(binding, "HostIp",
+			    json_string(opts->host_ip ? opts->host_ip : "127.0.0.1"));
+	json_object_set_new(binding, "HostPort",
+			    json_string(opts->host_port ? hp : ""));
+	json_object_set_new(bindings, key, json_pack("[o]", binding));
+	json_object_set_new(host, "PortBindings", bindings);
+}
+
+/* Restart policy, limits, privileges and init of the HostConfig. */
+static void host_limits(const struct docker_container_opts *opts,
+			json_t *host)
+{
+	json_object_set_new(host, "RestartPolicy",
+			    json_pack("{s:s}", "Name",
+				      opts->restart ? opts->restart : "no"));
+	if (opts->memory > 0)
+		json_object_set_new(host, "Memory", json_integer(opts->memory));
+	if (opts->pids > 0)
+		json_object_set_new(host, "PidsLimit", json_integer(opts->pids));
+	if (opts->no_new_privileges)
+		json_object_set_new(host, "SecurityOpt",
+				    json_pack("[s]", "no-new-privileges"));
+	if (opts->init)
+		json_object_set_new(host, "Init", json_true());
+}
+
 int docker_container_create(struct docker *d,
 			    const struct docker_container_opts *opts,
 			    char **id_out, struct err *err)
@@ -47,34 +85,9 @@ int docker_container_create(struct docker *d,
 		json_object_set_new(body, "Cmd", docker_str_array(opts->cmd));
 	if (opts->network)
 		json_object_set_new(host, "NetworkMode", json_string(opts->network));
-	if (opts->port && !(opts->network && !strcmp(opts->network, "host"))) {
-		char key[32], hp[16];
-		json_t *exposed = json_object(), *bindings = json_object();
-		json_t *binding = json_object();
-
-		snprintf(key, sizeof(key), "%d/tcp", opts->port);
-		snprintf(hp, sizeof(hp), "%d", opts->host_port);
-		json_object_set_new(exposed, key, json_object());
-		json_object_set_new(body, "ExposedPorts", exposed);
-		json_object_set_new(binding, "HostIp",
-				    json_string(opts->host_ip ? opts->host_ip : "127.0.0.1"));
-		json_object_set_new(binding, "HostPort",
-				    json_string(opts->host_port ? hp : ""));
-		json_object_set_new(bindings, key, json_pack("[o]", binding));
-		json_object_set_new(host, "PortBindings", bindings);
-	}
-	json_object_set_new(host, "RestartPolicy",
-			    json_pack("{s:s}", "Name",
-				      opts->restart ? opts->restart : "no"));
-	if (opts->memory > 0)
-		json_object_set_new(host, "Memory", json_integer(opts->memory));
-	if (opts->pids > 0)
-		json_object_set_new(host, "PidsLimit", json_integer(opts->pids));
-	if (opts->no_new_privileges)
-		json_object_set_new(host, "SecurityOpt",
-				    json_pack("[s]", "no-new-privileges"));
-	if (opts->init)
-		json_object_set_new(host, "Init", json_true());
+	if (opts->port && !(opts->network && !strcmp(opts->network, "host")))
+		publish(opts, body, host);
+	host_limits(opts, host);
 	json_object_set_new(body, "HostConfig", host);
 
 	buf_addstr(&path, API "/containers/create");

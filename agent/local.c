@@ -400,34 +400,27 @@ static int is_cancelled(const struct target_run *t)
 	return t->out->cancelled && *t->out->cancelled;
 }
 
-static int local_release(struct target_run *t, struct err *err)
+/*
+ * Create the release's container `name` on the app's network, its port
+ * published on a free host port: choosing the port and creating the
+ * container that claims it happen under one lock. *id_out is owned.
+ */
+static int create_container(struct target_run *t, const char *name,
+			    char **id_out, struct err *err)
 {
 	const struct config *cfg = &t->ctx->cfg;
 	struct docker_container_opts copts = { 0 };
 	struct strvec env = STRVEC_INIT, labels = STRVEC_INIT;
-	char *name = xstrfmt("solum-%s-v%d", t->app->name, t->rel->number);
-	char *id = NULL, *lock_path = xstrfmt("%s/run/.ports.lock", t->ctx->home);
-	char *new_container = NULL;	/* created here; removed on failure */
+	char *lock_path = xstrfmt("%s/run/.ports.lock", t->ctx->home);
 	char *net = network_name(t->app->name);
-	int lock_fd = -1, port = 0, public_port = 0, ret = -1;
-	struct err e2 = ERR_INIT;
+	int lock_fd, port = 0, ret = -1;
 
-	out_step(t->out, "starting");
-	out_printf(t->out, "-----> Starting %s v%d", t->app->name, t->rel->number);
-	if (store_app_public_port(t->ctx->store, t->app->name,
-				  cfg->public_port_min, cfg->public_port_max,
-				  &public_port, err) < 0)
-		goto out;
-	/* a leftover of an interrupted attempt at this release */
-	docker_container_remove(t->docker, name, 1, &e2);
-	copts.image = t->rel->image ? t->rel->image : t->rel->image_id;
-
-	/* choosing a port and creating the container that claims it is atomic */
-	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (lock_fd < 0 || flock(lock_fd, LOCK_EX) < 0) {
 		err_errno(err, "lock '%s'", lock_path);
 		goto out;
 	}
+	copts.image = t->rel->image ? t->rel->image : t->rel->image_id;
 	if (pick_port(t, &port, err) < 0 || ensure_network(t, net, err) < 0)
 		goto out;
 	t->rel->host_port = port;
@@ -449,17 +442,43 @@ static int local_release(struct target_run *t, struct err *err)
 	copts.memory = t->app->memory >= 0 ? t->app->memory : cfg->local_memory;
 	copts.pids = t->app->pids >= 0 ? t->app->pids : cfg->local_pids;
 	copts.no_new_privileges = 1;
-	if (docker_container_create(t->docker, &copts, &id, err) < 0)
+	ret = docker_container_create(t->docker, &copts, id_out, err);
+out:
+	if (lock_fd >= 0)
+		close(lock_fd);
+	strvec_clear(&env);
+	strvec_clear(&labels);
+	free(lock_path);
+	free(net);
+	return ret;
+}
+
+static int local_release(struct target_run *t, struct err *err)
+{
+	const struct config *cfg = &t->ctx->cfg;
+	char *name = xstrfmt("solum-%s-v%d", t->app->name, t->rel->number);
+	char *id = NULL;
+	int created = 0, public_port = 0, ret = -1;
+	struct err e2 = ERR_INIT;
+
+	out_step(t->out, "starting");
+	out_printf(t->out, "-----> Starting %s v%d", t->app->name, t->rel->number);
+	if (store_app_public_port(t->ctx->store, t->app->name,
+				  cfg->public_port_min, cfg->public_port_max,
+				  &public_port, err) < 0)
 		goto out;
-	new_container = xstrdup(name);
+	/* a leftover of an interrupted attempt at this release */
+	docker_container_remove(t->docker, name, 1, &e2);
+	if (create_container(t, name, &id, err) < 0)
+		goto out;
+	created = 1;	/* removed on failure from here on */
 	free(t->rel->container);
 	t->rel->container = xstrdup(name);
-	close(lock_fd);
-	lock_fd = -1;
 	if (docker_container_start(t->docker, id, err) < 0)
 		goto out;
 	out_printf(t->out, "       container %s: port %d published on %s:%d",
-		   name, t->rel->container_port, cfg->local_bind, port);
+		   name, t->rel->container_port, cfg->local_bind,
+		   t->rel->host_port);
 	out_test_pause(t->out, "starting");
 	if (health_check(t, id, err) < 0)
 		goto out;
@@ -470,10 +489,9 @@ static int local_release(struct target_run *t, struct err *err)
 	}
 	/* the swap: new requests go to the new container, then the old stops */
 	if (nginx_route(cfg, t->app->name, public_port, cfg->local_bind,
-			port, t->rel->number, err) < 0)
+			t->rel->host_port, t->rel->number, err) < 0)
 		goto out;
-	free(new_container);
-	new_container = NULL;	/* it serves now: keep it */
+	created = 0;	/* it serves now: keep it */
 	out_test_pause(t->out, "swap");
 	remove_old(t, name);
 	free(t->rel->url);
@@ -481,16 +499,9 @@ static int local_release(struct target_run *t, struct err *err)
 	ret = 0;
 out:
 	t->rel->deploy_ms = (long)(out_now_ms() - t->out->step_ms);
-	if (new_container)
-		docker_container_remove(t->docker, new_container, 1, &e2);
-	free(new_container);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	strvec_clear(&env);
-	strvec_clear(&labels);
-	free(lock_path);
+	if (created)
+		docker_container_remove(t->docker, name, 1, &e2);
 	free(name);
-	free(net);
 	free(id);
 	return ret;
 }
