@@ -68,7 +68,8 @@ test_expect_success DOCKER,REGISTRY 'two pushes to one app are serialized' '
 '
 
 test_expect_success DOCKER,REGISTRY 'of several waiting pushes only the newest deploys' '
-	slow_commit slowA 5 &&
+	# A builds long enough for B and C to queue behind it, even on a busy machine
+	slow_commit slowA 12 &&
 	git clone -q web webB &&
 	echo B >webB/www/version.txt &&
 	git -C webB commit -q -am B &&
