@@ -571,6 +571,10 @@ static void app_conf(struct buf *b, const char *app, const char *bind,
 		   "\t\tproxy_set_header X-Forwarded-Proto $scheme;\n"
 		   "\t\tproxy_set_header X-Forwarded-Port $server_port;\n"
 		   "\t\tproxy_set_header Connection \"\";\n"
+		   "\t\t# bodies stream through, never to a temporary file: the\n"
+		   "\t\t# workers need not reach into the (private) home\n"
+		   "\t\tproxy_request_buffering off;\n"
+		   "\t\tproxy_max_temp_file_size 0;\n"
 		   "\t\t# the release header is ours alone\n"
 		   "\t\tproxy_hide_header X-Solum-Release;\n"
 		   "\t}\n");

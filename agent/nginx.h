@@ -20,10 +20,10 @@
  * The master runs as `nginx -c <home>/nginx/nginx.conf -p <home>/nginx/
  * -e <home>/nginx/error.log`, daemonized (its own session, stdio on
  * /dev/null), so it outlives the solum process that started it. The
- * program is the first `nginx` in PATH, else /usr/sbin/nginx. When solum
- * runs as root the workers run as nginx's default user (nobody): they
- * need to traverse <home> (mode 0755, as `solum init` makes it) to reach
- * tmp/ for bodies too large to buffer in memory.
+ * program is local.nginx (a path, or a name looked up in PATH, else in
+ * /usr/sbin). When solum runs as root the workers run as nginx's default
+ * user (nobody), who cannot enter the home (0700): so request and
+ * response bodies stream through, never to a temporary file.
  *
  * Calls on one home are serialised by a lock on <home>/nginx/lock that
  * the kernel drops when its holder dies; a call waits for it at most

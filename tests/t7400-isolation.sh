@@ -34,6 +34,8 @@ test_expect_success DOCKER,REGISTRY 'setup' '
 	deploy_setup &&
 	solum app create web --health /version.txt &&
 	make_app web one &&
+	head -c 3000000 /dev/urandom >web/www/big.bin &&
+	git -C web add www/big.bin && git -C web commit -q -m big &&
 	solum app create plain --health /version.txt &&
 	plain_app plain 8080
 '
@@ -54,6 +56,17 @@ test_expect_success DOCKER,REGISTRY 'a $PORT app gets 5000 and is published on 1
 	test_grep "127.0.0.1:$hp" socks &&
 	test_grep -v "0.0.0.0:$hp" socks &&
 	test_grep -v "\*:$hp" socks
+'
+
+test_expect_success DOCKER,REGISTRY 'large bodies pass the front both ways, even with the home private' '
+	url=$(app_url) &&
+	curl -sf -o got.bin "$url/big.bin" &&
+	cmp got.bin web/www/big.bin &&
+	head -c 600000 /dev/urandom >body &&
+	code=$(curl -s -o /dev/null -w "%{http_code}" --data-binary @body "$url/version.txt") &&
+	echo "$code" &&
+	test "$code" != 500 &&
+	test_grep -v "Permission denied" "$SOLUM_HOME/nginx/error.log"
 '
 
 test_expect_success DOCKER,REGISTRY 'a plain Dockerfile app (EXPOSE 8080, 0.0.0.0) deploys unchanged' '
