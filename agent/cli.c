@@ -17,6 +17,8 @@
 #include "hostkey.h"
 #include "log.h"
 #include "nginx.h"
+#include "repo.h"
+#include "strvec.h"
 #include "sshd.h"
 #include "banned.h"
 
@@ -174,6 +176,48 @@ static int init_config(const char *home, struct err *err)
 	return ret;
 }
 
+/* Each repository of an app with whether one of its apps is in gate mode. */
+struct hook_refresh {
+	struct strvec repos;
+	int *gate;		/* one per repo */
+};
+
+static int note_repo(const struct store_app *a, void *payload)
+{
+	struct hook_refresh *h = payload;
+	size_t i;
+
+	for (i = 0; i < h->repos.nr; i++)
+		if (!strcmp(h->repos.v[i], a->repo))
+			break;
+	if (i == h->repos.nr) {
+		strvec_push(&h->repos, a->repo);
+		h->gate = xrealloc(h->gate, h->repos.nr * sizeof(*h->gate));
+		h->gate[i] = 0;
+	}
+	h->gate[i] |= a->gate;
+	return 0;
+}
+
+/*
+ * The hooks of the apps' repositories as this solum writes them (a newer
+ * solum's hooks are faster), so an upgrade needs only `solum init`.
+ */
+static int refresh_hooks(struct ctx *ctx, struct store *st, struct err *err)
+{
+	struct hook_refresh h = { STRVEC_INIT, NULL };
+	size_t i;
+	int ret;
+
+	ret = store_app_list(st, NULL, note_repo, &h, err);
+	for (i = 0; !ret && i < h.repos.nr; i++)
+		ret = repo_create(ctx->home, h.repos.v[i], ctx->self,
+				  h.gate[i], err);
+	strvec_clear(&h.repos);
+	free(h.gate);
+	return ret;
+}
+
 static int init_run(struct ctx *ctx, int *created_cfg, struct err *err)
 {
 	struct store *st = NULL;
@@ -193,6 +237,8 @@ static int init_run(struct ctx *ctx, int *created_cfg, struct err *err)
 		return -1;
 	path = xstrfmt("%s/solum.db", ctx->home);
 	rc = store_open(path, &st, err);
+	if (!rc)
+		rc = refresh_hooks(ctx, st, err);
 	store_free(st);
 	free(path);
 	/* a home made by an older solum, or under a lax umask, is repaired */

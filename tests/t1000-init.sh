@@ -126,6 +126,18 @@ test_expect_success 'init repairs the home; then sshd starts' '
 	kill "$SSHD_PID"
 '
 
+test_expect_success 'init rewrites the hooks of existing repositories (an upgrade)' '
+	solum --home "$HOME/up" init >/dev/null &&
+	solum --home "$HOME/up" app create web >/dev/null &&
+	solum --home "$HOME/up" app create gated --repo other --gate >/dev/null &&
+	echo "#!/bin/sh" >"$HOME/up/repos/web.git/hooks/post-receive" &&
+	rm "$HOME/up/repos/other.git/hooks/pre-receive" &&
+	solum --home "$HOME/up" init >/dev/null &&
+	test_grep "hook post-receive" "$HOME/up/repos/web.git/hooks/post-receive" &&
+	test_grep "hook pre-receive" "$HOME/up/repos/other.git/hooks/pre-receive" &&
+	test_path_is_missing "$HOME/up/repos/web.git/hooks/pre-receive"
+'
+
 test_expect_success 'every command has --help' '
 	for c in init sshd app key grant revoke grants hook deploy releases logs rollback cancel
 	do
