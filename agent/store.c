@@ -159,22 +159,36 @@ char *store_col_dup(sqlite3_stmt *st, int i)
 	return t ? xstrdup(t) : NULL;
 }
 
+/* PRAGMA user_version into *version_out. */
+static int schema_version(struct store *s, int *version_out, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = 0;
+
+	if (store_prep(s, "PRAGMA user_version", &st, err) < 0)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*version_out = sqlite3_column_int(st, 0);
+	else
+		ret = store_db_error(s, err, "read schema version");
+	sqlite3_finalize(st);
+	return ret;
+}
+
 static int migrate(struct store *s, struct err *err)
 {
 	sqlite3_stmt *st = NULL;
-	int version, i, ret = -1;
+	int version = 0, i, ret = -1;
 
+	/* the common case, up to date, takes no write lock (every SSH login) */
+	if (schema_version(s, &version, err) < 0)
+		return -1;
+	if (version == NMIGRATIONS)
+		return 0;
 	if (exec_sql(s, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
-	if (store_prep(s, "PRAGMA user_version", &st, err) < 0)
+	if (schema_version(s, &version, err) < 0)
 		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		store_db_error(s, err, "read schema version");
-		goto out;
-	}
-	version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
 	if (version > NMIGRATIONS) {
 		err_set(err, "state database '%s' has schema version %d; this solum knows up to %d",
 			s->path, version, NMIGRATIONS);
