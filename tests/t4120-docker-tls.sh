@@ -180,4 +180,14 @@ test_expect_success DOCKER 'DOCKER_TLS_VERIFY and DOCKER_CERT_PATH override solu
 	test_grep "web v[0-9]* is running at" out
 '
 
+test_expect_success DOCKER 'solum sshd passes its own DOCKER_TLS_VERIFY and DOCKER_CERT_PATH to pushes' '
+	kill "$SSHD_PID" && wait "$SSHD_PID" || : &&
+	DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=$DOCKER_TLS_CERTS solum_start_sshd &&
+	sed -i "s/127.0.0.1:[0-9]*/127.0.0.1:$SSHD_PORT/" web/.git/config &&
+	echo two >web/www/version.txt &&
+	git -C web commit -q -am two &&
+	push web &&
+	test_grep "^remote: -----> web v[0-9]* is running at" push.out
+'
+
 test_done
