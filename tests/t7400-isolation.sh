@@ -113,6 +113,17 @@ test_expect_success DOCKER,REGISTRY 'app set --port is the container port' '
 	test_grep "^custom$" got
 '
 
+test_expect_success DOCKER,REGISTRY 'the longest name app create accepts deploys' '
+	long=a123456789-123456789-123456789-123456789-123456789-123456789-1b &&
+	test ${#long} = 63 &&
+	solum app create "$long" --health /version.txt &&
+	plain_app "$long" 8080 &&
+	push "$long" &&
+	test_grep "$long v1 is running at" push.out &&
+	curl -sf "$(app_url)/version.txt" >got &&
+	test_grep "^$long$" got
+'
+
 test_expect_success DOCKER,REGISTRY 'an app on 127.0.0.1 inside its container: the failure says so' '
 	solum app create lo --health /version.txt &&
 	plain_app lo 8080 127.0.0.1 &&
