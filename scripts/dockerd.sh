@@ -76,8 +76,13 @@ free_octet() {
 }
 
 bridge_up() {
-	local name x
+	local name x old
 	name=$(bridge_name)
+	# what an engine of DIR that was killed left behind
+	if [ -f "$netfile" ]; then
+		read -r _ old <"$netfile" || true
+		[ -n "$old" ] && forward_rules -D "$old"
+	fi
 	if ip link show "$name" >/dev/null 2>&1; then
 		ip link del "$name" 2>/dev/null || true
 	fi
