@@ -28,6 +28,8 @@ struct http {
 	char *ca_file;
 	char *cert_file;
 	char *key_file;
+	int tls;		/* http_set_tls was called */
+	int insecure;
 	char cert_error[CURL_ERROR_SIZE];
 };
 
@@ -164,13 +166,15 @@ int http_set_tls(struct http *h, const struct http_tls *tls, struct err *err)
 		return err_set(err,
 			       "'%s': TLS needs a tcp:// or https:// address",
 			       h->base);
-	if (!tls->ca_file || !*tls->ca_file)
+	if ((!tls->ca_file || !*tls->ca_file) &&
+	    !starts_with(h->base, "https://", NULL))
 		return err_set(err, "'%s': TLS needs a CA certificate",
 			       h->base);
 	if (has_cert != has_key)
 		return err_set(err, "'%s': a client certificate needs its key, and a key its certificate",
 			       h->base);
-	if (check_readable("CA certificate", tls->ca_file, err) < 0 ||
+	if ((tls->ca_file && *tls->ca_file &&
+	     check_readable("CA certificate", tls->ca_file, err) < 0) ||
 	    (has_cert &&
 	     (check_readable("client certificate", tls->cert_file, err) < 0 ||
 	      check_readable("client key", tls->key_file, err) < 0)))
@@ -178,13 +182,24 @@ int http_set_tls(struct http *h, const struct http_tls *tls, struct err *err)
 	free(h->ca_file);
 	free(h->cert_file);
 	free(h->key_file);
-	h->ca_file = xstrdup(tls->ca_file);
+	h->ca_file = nonempty_dup(tls->ca_file);
 	h->cert_file = nonempty_dup(tls->cert_file);
 	h->key_file = nonempty_dup(tls->key_file);
+	h->tls = 1;
 	if (starts_with(h->base, "tcp://", &rest)) {
 		free(h->url);
 		h->url = xstrfmt("https://%s", rest);
 	}
+	return 0;
+}
+
+int http_set_insecure(struct http *h, struct err *err)
+{
+	if (!starts_with(h->base, "https://", NULL))
+		return err_set(err, "'%s': only https:// can skip the server's certificate check",
+			       h->base);
+	h->tls = 1;
+	h->insecure = 1;
 	return 0;
 }
 
@@ -382,15 +397,20 @@ static void describe(struct buf *what, const char *method, const char *path)
 	buf_addf(what, "%s %.*s", method, (int)(q ? q - path : (long)strlen(path)), path);
 }
 
-/* Only the private CA, the peer and its name checked, our certificate. */
+/*
+ * Only the private CA (else the system's), the peer and its name checked
+ * (unless insecure), our certificate.
+ */
 static void setup_tls(struct http *h, CURL *c)
 {
-	if (!h->ca_file)
+	if (!h->tls)
 		return;
-	curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
-	curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (h->ca_file) {
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+	}
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, h->insecure ? 0L : 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, h->insecure ? 0L : 2L);
 	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (h->cert_file) {
 		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
@@ -527,7 +547,7 @@ static int explain_tls(struct http *h, const struct xfer *x, CURLcode rc,
 		alert = strstr(errbuf, "::");
 		if (alert && !strstr(alert, "alert"))
 			alert = NULL;
-		if (!h->ca_file || status || (!alert && x->sent))
+		if (!h->tls || status || (!alert && x->sent))
 			return 0;
 		buf_addf(why, "%s closed the TLS connection before answering",
 			 h->base);

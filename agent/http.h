@@ -48,12 +48,20 @@ struct http_tls {
 
 /*
  * Use `tls` for every request on `h`, which must have a tcp:// or
- * https:// base; a tcp:// base then speaks https. The paths are copied
- * and each file must be readable now; one that is not is an error naming
- * it: "cannot read the client key '/x/key.pem': No such file or
- * directory". No error ever shows what a file holds.
+ * https:// base; a tcp:// base then speaks https. `ca_file` may be NULL
+ * for an https:// base: the system's CAs are then trusted. The
+ * paths are copied and each file must be readable now; one that is not is
+ * an error naming it: "cannot read the client key '/x/key.pem': No such
+ * file or directory". No error ever shows what a file holds.
  */
 int http_set_tls(struct http *h, const struct http_tls *tls, struct err *err);
+
+/*
+ * Do not check the certificate of an https:// server, as OpenStack's
+ * clients do for clouds.yaml's `verify: false`: anyone on the path can
+ * then read and change the traffic. Fails for other bases.
+ */
+int http_set_insecure(struct http *h, struct err *err);
 
 /*
  * err->code of a request that failed because the server's certificate
