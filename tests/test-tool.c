@@ -18,6 +18,7 @@ static const struct {
 	{ "sshcmd", tool_sshcmd, "sshcmd STRING: parse an SSH exec string" },
 	{ "release", tool_release, "release HOME reap|cancel|holder APP [N]: the reaper, cancel, who holds a deploy lock" },
 	{ "authkey", tool_authkey, "authkey LINE: parse an authorized_keys line, print the fingerprint" },
+	{ "keystone", tool_keystone, "keystone CLOUD [--describe] [--get TYPE PATH] ...: authenticate, print the catalog's types and the token's length" },
 };
 
 int main(int argc, char **argv)
