@@ -274,9 +274,13 @@ static int is_null(const yaml_node_t *n)
 		!strcmp(s, "Null") || !strcmp(s, "NULL"));
 }
 
-/* Every mapping of the document has plain keys, each once. */
+/*
+ * Every mapping of the document has plain keys, each once. Aliases can
+ * make a small file a huge (or endless) tree: `*budget` bounds the walk.
+ */
 static int check_mappings(yaml_document_t *doc, yaml_node_t *n,
-			  const char *file, int depth, struct err *err)
+			  const char *file, int depth, size_t *budget,
+			  struct err *err)
 {
 	yaml_node_pair_t *p, *q;
 	yaml_node_item_t *it;
@@ -284,18 +288,26 @@ static int check_mappings(yaml_document_t *doc, yaml_node_t *n,
 	if (depth > 32)
 		return err_set(err, "%s:%zu: nested too deeply", file,
 			       n->start_mark.line + 1);
+	if (!*budget)
+		return err_set(err, "%s:%zu: too many values (aliases?)", file,
+			       n->start_mark.line + 1);
+	--*budget;
 	if (n->type == YAML_SEQUENCE_NODE) {
 		for (it = n->data.sequence.items.start;
 		     it < n->data.sequence.items.top; it++) {
 			yaml_node_t *c = yaml_document_get_node(doc, *it);
 
-			if (c && check_mappings(doc, c, file, depth + 1, err))
+			if (c && check_mappings(doc, c, file, depth + 1, budget,
+					   err))
 				return -1;
 		}
 		return 0;
 	}
 	if (n->type != YAML_MAPPING_NODE)
 		return 0;
+	if (n->data.mapping.pairs.top - n->data.mapping.pairs.start > 1000)
+		return err_set(err, "%s:%zu: more than 1000 keys in a mapping",
+			       file, n->start_mark.line + 1);
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	     p++) {
 		yaml_node_t *k = yaml_document_get_node(doc, p->key);
@@ -316,7 +328,7 @@ static int check_mappings(yaml_document_t *doc, yaml_node_t *n,
 					       quote(scalar(k), w, sizeof(w)));
 			}
 		}
-		if (check_mappings(doc, v, file, depth + 1, err) < 0)
+		if (check_mappings(doc, v, file, depth + 1, budget, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -405,6 +417,7 @@ static int load_doc(struct load *l, const char *text, size_t len,
 	yaml_document_t doc;
 	yaml_node_t *root, *clouds, *cloud;
 	yaml_node_pair_t *p;
+	size_t budget = 100000;		/* nodes: more than 1 MiB can hold */
 	int ret = -1;
 
 	if (!yaml_parser_initialize(&parser))
@@ -426,7 +439,7 @@ static int load_doc(struct load *l, const char *text, size_t len,
 			root->start_mark.line + 1);
 		goto out;
 	}
-	if (check_mappings(&doc, root, file, 0, err) < 0)
+	if (check_mappings(&doc, root, file, 0, &budget, err) < 0)
 		goto out;
 	clouds = map_get(&doc, root, "clouds");
 	if (!clouds || is_null(clouds)) {

@@ -419,6 +419,13 @@ static void test_bad_files(void **state)
 			  "cloud 'demo' (FILE): key is not set: a client certificate needs its key, a key its certificate");
 	expect_file_error("clouds:\n  demo:\n    auth:\n      password: \"a\\x01\"\n",
 			  "FILE:4: clouds.demo.auth.password: control character in value");
+	expect_file_error("a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+			  "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+			  "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+			  "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+			  "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n"
+			  "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
+			  "FILE:1: too many values (aliases?)");
 	expect_file_error("clouds:\n  demo:\n    auth: {\n",
 			  "FILE:4: did not find expected node content");
 }
