@@ -30,7 +30,7 @@ enum {
 struct field {
 	const char *key;	/* in the cloud's mapping; "auth." for under auth: */
 	const char *env;
-	size_t offset;		/* of the char * in struct clouds_cloud, or NONE */
+	size_t offset;		/* of a char * in clouds_cloud, or NONE */
 	int secret;
 };
 
@@ -94,7 +94,7 @@ struct load {
 	const char *const *env;
 	const char *const *dirs;
 	char *clouds_file, *secure_file;	/* found, or NULL */
-	struct strvec names;			/* clouds seen, for errors */
+	struct strvec names;		/* clouds seen, for errors */
 	struct raw raw;
 };
 
@@ -228,9 +228,12 @@ static int read_file(const char *path, struct buf *text, struct err *err)
 
 	if (fd < 0)
 		return err_errno(err, "cannot read '%s'", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (!errno || S_ISDIR(st.st_mode))
-			errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	if (fstat(fd, &st) < 0) {
+		err_errno(err, "cannot read '%s'", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
 		err_errno(err, "cannot read '%s'", path);
 		goto out;
 	}
@@ -417,7 +420,7 @@ static int load_doc(struct load *l, const char *text, size_t len,
 	yaml_document_t doc;
 	yaml_node_t *root, *clouds, *cloud;
 	yaml_node_pair_t *p;
-	size_t budget = 100000;		/* nodes: more than 1 MiB can hold */
+	size_t budget = 100000;	/* more than 1 MiB can hold */
 	int ret = -1;
 
 	if (!yaml_parser_initialize(&parser))
@@ -658,7 +661,8 @@ static int check_auth(struct load *l, const struct clouds_cloud *c,
 			return missing(l, I_APPCRED_SECRET, NONE, NULL, err);
 		if (!c->application_credential_id &&
 		    !c->application_credential_name)
-			return missing(l, I_APPCRED_ID, I_APPCRED_NAME, NULL, err);
+			return missing(l, I_APPCRED_ID, I_APPCRED_NAME, NULL,
+				       err);
 		if (!c->application_credential_id && !c->username &&
 		    !c->user_id)
 			return missing(l, I_USERNAME, I_USER_ID, "an application credential by name needs its user", err);
@@ -699,7 +703,7 @@ static int check_cloud(struct load *l, struct clouds_cloud *c,
 		c->interface = xstrdup("public");
 	v = c->interface;
 	if (strlen(v) > 3 && !strcmp(v + strlen(v) - 3, "URL"))
-		v[strlen(v) - 3] = '\0';	/* publicURL: keystoneauth's old spelling */
+		v[strlen(v) - 3] = '\0';	/* keystoneauth's old publicURL */
 	if (strcmp(v, "public") && strcmp(v, "internal") && strcmp(v, "admin"))
 		return err_set(err, "%s: expected public, internal or admin, got '%s'",
 			       where(&l->raw, I_INTERFACE, w, sizeof(w)),

@@ -27,7 +27,7 @@ enum clouds_auth_type {
  */
 struct clouds_cloud {
 	char *name;			/* "mycloud", or "envvars" */
-	char *file;			/* clouds.yaml it came from; NULL: OS_* */
+	char *file;			/* its clouds.yaml; NULL: OS_* */
 	enum clouds_auth_type auth_type;
 
 	char *auth_url;			/* as given: ".../v3" or without version */
@@ -42,9 +42,9 @@ struct clouds_cloud {
 
 	char *region_name;
 	char *interface;		/* "public" (default), "internal", "admin" */
-	char *cacert;			/* PEM file of the CAs to trust, or NULL */
+	char *cacert;			/* PEM file of the CAs to trust */
 	char *cert, *key;		/* client certificate and key (PEM) */
-	int verify;			/* 0: do not check the server (insecure) */
+	int verify;			/* 0: the server is not checked */
 };
 
 void clouds_init(struct clouds_cloud *c);

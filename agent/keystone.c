@@ -16,7 +16,7 @@
 struct keystone {
 	const struct clouds_cloud *cloud;	/* borrowed */
 	struct http *http;			/* to `base` */
-	char *base;				/* the auth URL, ending in /v3 */
+	char *base;				/* auth URL, ending in /v3 */
 	char *token;				/* secret */
 	time_t expires;
 	char *project_id;
@@ -152,8 +152,8 @@ int keystone_catalog_parse(struct keystone_catalog *cat, const char *json,
 	keystone_catalog_release(cat);
 	if (!root)
 		return -1;
-	ret = catalog_from_json(cat, json_object_get(json_object_get(root, "token"),
-						     "catalog"), err);
+	ret = catalog_from_json(cat, json_object_get(json_object_get(root,
+						"token"), "catalog"), err);
 	json_decref(root);
 	return ret;
 }
@@ -277,7 +277,7 @@ static void add_quoted(struct buf *b, const char *s)
 
 	for (n = 0; s[n] && n < 64; n++)
 		buf_addch(b, (unsigned char)s[n] < 0x20 ||
-				     (unsigned char)s[n] == 0x7f ? '?' : s[n]);
+			     (unsigned char)s[n] == 0x7f ? '?' : s[n]);
 	if (s[n])
 		buf_addstr(b, "...");
 }
@@ -322,7 +322,7 @@ static void set_str(json_t *o, const char *key, const char *v, int *bad)
 		json_object_set_new(o, key, s);
 }
 
-/* {"id": ID} or {"name": NAME, "domain": {...}}, the way Keystone names things */
+/* {"id": ID} or {"name": NAME, "domain": {...}}, as Keystone wants */
 static json_t *ref(const char *id, const char *name, const char *dom_id,
 		   const char *dom_name, int *bad)
 {
@@ -430,7 +430,7 @@ static void add_message(struct buf *b, const struct http_response *res)
 		buf_addstr(b, ": ");
 	for (i = 0; i < n; i++)
 		buf_addch(b, (unsigned char)msg[i] < 0x20 ||
-				     (unsigned char)msg[i] == 0x7f ? ' ' : msg[i]);
+			     (unsigned char)msg[i] == 0x7f ? ' ' : msg[i]);
 	json_decref(root);
 }
 
@@ -472,29 +472,33 @@ static int take_answer(struct keystone *ks, struct http_response *res,
 	json_t *root, *tok;
 	char *token;
 
+	const char *project;
+
 	keystone_catalog_init(&cat);
 	if (!(token = take_token(res, why)))
 		return -1;
-	if (!(root = load_token(res->body.ptr, res->body.len, &e)) ||
-	    catalog_from_json(&cat, json_object_get(json_object_get(root, "token"), "catalog"), &e) < 0) {
+	root = load_token(res->body.ptr, res->body.len, &e);
+	tok = json_object_get(root, "token");
+	if (!root ||
+	    catalog_from_json(&cat, json_object_get(tok, "catalog"), &e) < 0) {
 		buf_addstr(why, e.msg);
 		json_decref(root);
 		wipe_free(token);
 		return -1;
 	}
-	tok = json_object_get(root, "token");
 	wipe_free(ks->token);
 	ks->token = token;
 	ks->expires = parse_time(jstr(tok, "expires_at"));
+	project = jstr(json_object_get(tok, "project"), "id");
 	free(ks->project_id);
-	ks->project_id = NULL;
-	if (jstr(json_object_get(tok, "project"), "id"))
-		ks->project_id = xstrdup(jstr(json_object_get(tok, "project"), "id"));
+	ks->project_id = project ? xstrdup(project) : NULL;
 	keystone_catalog_release(&ks->catalog);
 	ks->catalog = cat;
 	json_decref(root);
-	if (!ks->catalog.nr)
-		return buf_addstr(why, "the token has no service catalog (is a project given?)"), -1;
+	if (!ks->catalog.nr) {
+		buf_addstr(why, "the token has no service catalog (is a project given?)");
+		return -1;
+	}
 	return 0;
 }
 
