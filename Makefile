@@ -14,7 +14,8 @@ MANDIR = $(PREFIX)/share/man/man1
 B ?= build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = libssh libgit2 libarchive libcurl jansson yaml-0.1 sqlite3 libmicrohttpd
+PKGS = libssh libgit2 libarchive libcurl jansson yaml-0.1 sqlite3 libmicrohttpd \
+	libcrypto
 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent -I$(B)/gen $(CFLAGS) \
