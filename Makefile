@@ -75,6 +75,9 @@ $(B)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
+# the shipped templates are checked by the unit test that parses them
+$(B)/tests/unit/template.o: ALL_CFLAGS += -DSOURCE_DIR='"$(CURDIR)"'
+
 $(B)/libsolum.a: $(AGENT_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
