@@ -10,7 +10,8 @@
 
 FUZZ_CC ?= clang
 FUZZ_SANITIZE ?= fuzzer,address,undefined
-FUZZ_TARGETS = sshcmd authkeys dockerignore jsonstream config hookline
+FUZZ_TARGETS = sshcmd authkeys dockerignore jsonstream config hookline \
+	template
 
 # What each target links: its module and what that module calls.
 FUZZ_MODS_sshcmd = sshcmd name strvec buf err
@@ -19,6 +20,7 @@ FUZZ_MODS_dockerignore = dockerignore buf err
 FUZZ_MODS_jsonstream = jsonstream buf err
 FUZZ_MODS_config = config buf err
 FUZZ_MODS_hookline = hookinput name buf err
+FUZZ_MODS_template = template strvec buf err
 
 # UBSan stops at the first finding, so that libFuzzer keeps a reproducer.
 FUZZ_CFLAGS = $(ALL_CFLAGS) -fno-omit-frame-pointer \
