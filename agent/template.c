@@ -45,6 +45,7 @@ struct parse {
 	struct template *t;
 	yaml_document_t *doc;
 	const char *file;
+	const char *param;	/* the parameter whose default is walked */
 	size_t budget;		/* nodes a default may still expand to */
 };
 
@@ -146,13 +147,13 @@ static json_t *mapping_to_json(struct parse *p, yaml_node_t *n, int depth,
 		json_t *v;
 
 		if (!kn || !vn || kn->type != YAML_SCALAR_NODE) {
-			err_set(err, "%s:%zu: keys must be plain words",
-				p->file, line_of(n));
+			err_set(err, "%s:%zu: parameter '%.64s': keys must be plain words",
+				p->file, line_of(n), p->param);
 			goto fail;
 		}
 		if (json_object_get(obj, scalar(kn))) {
-			err_set(err, "%s:%zu: key '%.64s' given twice",
-				p->file, line_of(kn), scalar(kn));
+			err_set(err, "%s:%zu: parameter '%.64s': key '%.64s' given twice",
+				p->file, line_of(kn), p->param, scalar(kn));
 			goto fail;
 		}
 		v = node_to_json(p, vn, depth + 1, err);
@@ -174,8 +175,8 @@ static json_t *node_to_json(struct parse *p, yaml_node_t *n, int depth,
 	yaml_node_item_t *it;
 
 	if (!p->budget || depth > DEFAULT_MAX_DEPTH) {
-		err_set(err, "%s:%zu: default nested too deep or too large (aliases?)",
-			p->file, line_of(n));
+		err_set(err, "%s:%zu: parameter '%.64s': default nested too deep or too large (aliases?)",
+			p->file, line_of(n), p->param);
 		return NULL;
 	}
 	p->budget--;
@@ -191,8 +192,8 @@ static json_t *node_to_json(struct parse *p, yaml_node_t *n, int depth,
 
 		if (!v) {
 			if (!in)
-				err_set(err, "%s:%zu: bad sequence", p->file,
-					line_of(n));
+				err_set(err, "%s:%zu: parameter '%.64s': bad sequence",
+					p->file, line_of(n), p->param);
 			json_decref(arr);
 			return NULL;
 		}
@@ -213,9 +214,10 @@ static int set_default(struct parse *p, struct template_param *tp,
 		tp->default_text = xstrdup(scalar(vn));
 		return 0;
 	}
+	p->param = tp->name;
 	j = node_to_json(p, vn, 0, err);
 	if (!j)
-		return err_wrap(err, "parameter '%.64s'", tp->name);
+		return -1;
 	tp->default_text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
 	json_decref(j);
 	if (!tp->default_text)
@@ -517,7 +519,7 @@ out:
 int template_parse(struct template *t, const char *name, const char *text,
 		   size_t len, struct err *err)
 {
-	struct parse p = { t, NULL, name, DEFAULT_MAX_NODES };
+	struct parse p = { t, NULL, name, NULL, DEFAULT_MAX_NODES };
 
 	memset(t, 0, sizeof(*t));
 	if (len > TEMPLATE_MAX_SIZE)

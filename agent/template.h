@@ -133,6 +133,10 @@ void template_args_release(struct template_args *a);
  * not a number for a `number`, not a boolean for a `boolean`, not JSON
  * for a `json`, a setting that is not KEY=VALUE, and an app setting named
  * as one of solum's own values. On failure `out` holds nothing.
+ *
+ * To stop a deploy before anything is uploaded, call it first with a
+ * stand-in for what is not known yet (glance_image before the upload),
+ * then again with the real values.
  */
 int template_params_resolve(const struct template *t,
 			    const struct template_values *v,
