@@ -14,7 +14,8 @@ MANDIR = $(PREFIX)/share/man/man1
 B ?= build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = libssh libgit2 libarchive libcurl jansson yaml-0.1 sqlite3 libmicrohttpd
+PKGS = libssh libgit2 libarchive libcurl jansson yaml-0.1 sqlite3 libmicrohttpd \
+	libcrypto
 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent -I$(B)/gen $(CFLAGS) \
@@ -73,6 +74,9 @@ $(B)/tests/%.o: tests/%.c
 $(B)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# the shipped templates are checked by the unit test that parses them
+$(B)/tests/unit/template.o: ALL_CFLAGS += -DSOURCE_DIR='"$(CURDIR)"'
 
 $(B)/libsolum.a: $(AGENT_OBJ)
 	rm -f $@
