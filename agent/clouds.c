@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "clouds.h"
+#include "yamldoc.h"
 #include "banned.h"
 
 #define MAX_VALUE 4096
@@ -416,22 +417,14 @@ static int load_keys(struct raw *r, yaml_document_t *doc, yaml_node_t *map,
 static int load_doc(struct load *l, const char *text, size_t len,
 		    const char *file, struct err *err)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root, *clouds, *cloud;
 	yaml_node_pair_t *p;
 	size_t budget = 100000;	/* more than 1 MiB can hold */
 	int ret = -1;
 
-	if (!yaml_parser_initialize(&parser))
-		return err_set(err, "%s: cannot initialize the YAML parser", file);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		err_set(err, "%s:%zu: %s", file, parser.problem_mark.line + 1,
-			parser.problem ? parser.problem : "invalid YAML");
-		yaml_parser_delete(&parser);
+	if (yamldoc_load(text, len, file, &doc, err) < 0)
 		return -1;
-	}
 	root = yaml_document_get_root_node(&doc);
 	if (!root || is_null(root)) {
 		ret = 0;
@@ -480,7 +473,6 @@ static int load_doc(struct load *l, const char *text, size_t len,
 	ret = 0;
 out:
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return ret;
 }
 

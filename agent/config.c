@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "yamldoc.h"
 #include "banned.h"
 
 #define CONFIG_MAX_SIZE (1024 * 1024)
@@ -349,21 +350,13 @@ static int check_known_section(const char *s)
 static int load_text(struct config *c, const char *text, size_t len,
 		     const char *file, struct err *err)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
 	yaml_node_pair_t *pair;
 	int ret = -1;
 
-	if (!yaml_parser_initialize(&parser))
-		return err_set(err, "%s: cannot initialize the YAML parser", file);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		err_set(err, "%s:%zu: %s", file, parser.problem_mark.line + 1,
-			parser.problem ? parser.problem : "invalid YAML");
-		yaml_parser_delete(&parser);
+	if (yamldoc_load(text, len, file, &doc, err) < 0)
 		return -1;
-	}
 	root = yaml_document_get_root_node(&doc);
 	if (!root || (root->type == YAML_SCALAR_NODE &&
 		      !root->data.scalar.length)) {
@@ -406,24 +399,6 @@ static int load_text(struct config *c, const char *text, size_t len,
 		if (load_section(c, &doc, name, vn, file, err) < 0)
 			goto out;
 	}
-	{
-		/* a second document would be ignored silently: refuse it */
-		yaml_document_t more;
-
-		if (!yaml_parser_load(&parser, &more)) {
-			err_set(err, "%s:%zu: %s", file,
-				parser.problem_mark.line + 1,
-				parser.problem ? parser.problem : "invalid YAML");
-			goto out;
-		}
-		if (yaml_document_get_root_node(&more)) {
-			err_set(err, "%s:%zu: more than one YAML document",
-				file, more.start_mark.line + 1);
-			yaml_document_delete(&more);
-			goto out;
-		}
-		yaml_document_delete(&more);
-	}
 	if (c->public_port_min > c->public_port_max) {
 		err_set(err, "%s: local.public_port_min (%d) is above local.public_port_max (%d)",
 			file, c->public_port_min, c->public_port_max);
@@ -437,7 +412,6 @@ static int load_text(struct config *c, const char *text, size_t len,
 	ret = 0;
 out:
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return ret;
 }
 

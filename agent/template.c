@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "template.h"
+#include "yamldoc.h"
 #include "banned.h"
 
 /*
@@ -469,50 +470,19 @@ static int parse_root(struct parse *p, yaml_node_t *root, struct err *err)
 	return 0;
 }
 
-static int yaml_error(struct parse *p, yaml_parser_t *parser,
-		      struct err *err)
-{
-	return err_set(err, "%s:%zu: %s%s%s", p->file,
-		       parser->problem_mark.line + 1,
-		       parser->problem ? parser->problem : "invalid YAML",
-		       parser->context ? " " : "",
-		       parser->context ? parser->context : "");
-}
-
-/* The document, then a check that no second one follows. */
+/* The one document (yamldoc.c), then its root. */
 static int parse_text(struct parse *p, const char *text, size_t len,
 		      struct err *err)
 {
-	yaml_parser_t parser;
-	yaml_document_t doc, more;
-	int ret = -1;
+	yaml_document_t doc;
+	int ret;
 
-	if (!yaml_parser_initialize(&parser))
-		return err_set(err, "%s: cannot initialize the YAML parser",
-			       p->file);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		yaml_error(p, &parser, err);
-		yaml_parser_delete(&parser);
+	if (yamldoc_load(text, len, p->file, &doc, err) < 0)
 		return -1;
-	}
 	p->doc = &doc;
-	if (parse_root(p, yaml_document_get_root_node(&doc), err) < 0)
-		goto out;
-	if (!yaml_parser_load(&parser, &more)) {
-		yaml_error(p, &parser, err);
-		goto out;
-	}
-	if (yaml_document_get_root_node(&more))
-		err_set(err, "%s:%zu: more than one YAML document", p->file,
-			more.start_mark.line + 1);
-	else
-		ret = 0;
-	yaml_document_delete(&more);
-out:
+	ret = parse_root(p, yaml_document_get_root_node(&doc), err);
 	p->doc = NULL;
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return ret;
 }
 

@@ -427,7 +427,7 @@ static void test_bad_files(void **state)
 			  "f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n",
 			  "FILE:1: too many values (aliases?)");
 	expect_file_error("clouds:\n  demo:\n    auth: {\n",
-			  "FILE:4: did not find expected node content");
+			  "FILE:4: did not find expected node content while parsing a flow node");
 }
 
 static void test_big_file(void **state)
