@@ -13,10 +13,11 @@
 # $TRASH_DIRECTORY/openstack (no unix sockets there, so the path length does
 # not matter), and sets the prerequisite OPENSTACK; everything is stopped,
 # by pid, when the script ends. A failure to start is a failed test.
-# --nova adds Placement, Neutron and Nova with its fake driver.
+# --nova (Placement, Neutron, Nova's fake driver) is passed on to
+# openstack.sh, which refuses it for now: that is a failed start.
 #
 # Set afterwards (and exported):
-#   OPENSTACK_DIR                 the services' directory (logs in $OPENSTACK_DIR/log)
+#   OPENSTACK_DIR          the services' directory (logs in log/ there)
 #   OS_CLIENT_CONFIG_FILE  $OPENSTACK_DIR/clouds.yaml: clouds solum-test (user
 #                          and project demo) and solum-admin
 #   OS_CLOUD               solum-test
@@ -24,7 +25,7 @@
 #   GLANCE_URL             http://127.0.0.1:PORT (add /v2/...)
 #   HEAT_URL               http://127.0.0.1:PORT/v1 (add /PROJECT/stacks)
 #   NOVA_URL, PLACEMENT_URL, NEUTRON_URL  with --nova
-#   OPENSTACK_DEMO_PASSWORD       the demo user's password
+#   OPENSTACK_DEMO_PASSWORD  the demo user's password
 #
 # os_cli ARGS...        the openstack client as demo (cloud solum-test)
 # os_admin_cli ARGS...  the same as admin (cloud solum-admin)
