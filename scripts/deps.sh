@@ -18,6 +18,12 @@ pkgs=(
 	perl openssl ssh-audit iptables
 	# benchmarks
 	jq
+	# OpenStack on 127.0.0.1 for the t5xxx tests (scripts/openstack.sh):
+	# Keystone under uwsgi, Glance, Heat (heat-all), the openstack client
+	keystone glance-api heat-api heat-engine python3-openstackclient
+	uwsgi-core uwsgi-plugin-python3
+	# and for openstack.sh --nova: Nova's fake driver, Placement, Neutron
+	python3-nova python3-placement python3-neutron
 )
 
 missing=()
