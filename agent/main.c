@@ -63,6 +63,60 @@ static char *self_path(const char *argv0)
 	return xstrdup(argv0);
 }
 
+/*
+ * The options before the command (--home, --help, --version): the index of
+ * the command's name in argv, or -1 when main should return *ret_out.
+ */
+static int global_options(int argc, char **argv, const char **home_out,
+			  int *ret_out)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--home")) {
+			if (i + 1 >= argc) {
+				*ret_out = cli_errorf("--home needs a directory");
+				return -1;
+			}
+			*home_out = argv[++i];
+		} else if (starts_with(argv[i], "--home=", home_out)) {
+			;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			*ret_out = 0;
+			return -1;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("solum 0.1\n");
+			*ret_out = 0;
+			return -1;
+		} else {
+			return i;
+		}
+	}
+	usage(stderr);
+	*ret_out = 1;
+	return -1;
+}
+
+/* Open the state database for a command that needs it (not for --help). */
+static int open_store(struct ctx *ctx, const struct command *cmd, int argc,
+		      char **argv, char **dbpath_out)
+{
+	struct err err = ERR_INIT;
+	struct stat st;
+
+	if (!(cmd->flags & CMD_STORE) ||
+	    (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))))
+		return 0;
+	if (stat(ctx->home, &st) < 0 || !S_ISDIR(st.st_mode))
+		return cli_errorf("home '%s' does not exist; run 'solum --home %s init' first",
+				  ctx->home, ctx->home);
+	*dbpath_out = xstrfmt("%s/solum.db", ctx->home);
+	if (store_open(*dbpath_out, &ctx->store, &err) < 0)
+		return cli_error(&err);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctx ctx;
@@ -80,31 +134,8 @@ int main(int argc, char **argv)
 	umask(077);
 	memset(&ctx, 0, sizeof(ctx));
 	config_init(&ctx.cfg);
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--home")) {
-			if (i + 1 >= argc) {
-				ret = cli_errorf("--home needs a directory");
-				goto out;
-			}
-			home = argv[++i];
-		} else if (starts_with(argv[i], "--home=", &home)) {
-			;
-		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			ret = 0;
-			goto out;
-		} else if (!strcmp(argv[i], "--version")) {
-			printf("solum 0.1\n");
-			ret = 0;
-			goto out;
-		} else {
-			break;
-		}
-	}
-	if (i >= argc) {
-		usage(stderr);
+	if ((i = global_options(argc, argv, &home, &ret)) < 0)
 		goto out;
-	}
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
 		if (!strcmp(commands[c].name, argv[i]))
 			cmd = &commands[c];
@@ -130,23 +161,9 @@ int main(int argc, char **argv)
 		ret = cli_error(&err);
 		goto out;
 	}
-	if ((cmd->flags & CMD_STORE) &&
-	    !(i + 1 < argc && (!strcmp(argv[i + 1], "--help") ||
-			       !strcmp(argv[i + 1], "-h")))) {
-		struct stat st;
-
-		if (stat(ctx.home, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			ret = cli_errorf("home '%s' does not exist; run 'solum --home %s init' first",
-					 ctx.home, ctx.home);
-			goto out;
-		}
-		dbpath = xstrfmt("%s/solum.db", ctx.home);
-		if (store_open(dbpath, &ctx.store, &err) < 0) {
-			ret = cli_error(&err);
-			goto out;
-		}
-	}
-	ret = cmd->fn(argc - i, argv + i, &ctx);
+	ret = open_store(&ctx, cmd, argc - i, argv + i, &dbpath);
+	if (!ret)
+		ret = cmd->fn(argc - i, argv + i, &ctx);
 out:
 	store_free(ctx.store);
 	config_release(&ctx.cfg);
