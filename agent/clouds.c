@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "clouds.h"
+#include "file.h"
 #include "yamldoc.h"
 #include "banned.h"
 
@@ -222,44 +223,12 @@ static int find_file(const char *path, const char *const *dirs,
 /* Read all of `path` into `text`, at most CLOUDS_MAX_FILE bytes. */
 static int read_file(const char *path, struct buf *text, struct err *err)
 {
-	char chunk[8192];
-	struct stat st;
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), ret = -1;
-
-	if (fd < 0)
-		return err_errno(err, "cannot read '%s'", path);
-	if (fstat(fd, &st) < 0) {
-		err_errno(err, "cannot read '%s'", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		err_errno(err, "cannot read '%s'", path);
-		goto out;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_errno(err, "cannot read '%s'", path);
-			goto out;
-		}
-		if (!n)
-			break;
-		buf_add(text, chunk, (size_t)n);
-		if (text->len > CLOUDS_MAX_FILE) {
-			err_set(err, "%s: larger than %d bytes", path,
-				CLOUDS_MAX_FILE);
-			goto out;
-		}
-	}
-	ret = 0;
-out:
-	explicit_bzero(chunk, sizeof(chunk));
-	close(fd);
-	return ret;
+	if (file_read_capped(path, CLOUDS_MAX_FILE, text) == 0)
+		return 0;
+	if (errno == EFBIG)
+		return err_set(err, "%s: larger than %d bytes", path,
+			       CLOUDS_MAX_FILE);
+	return err_errno(err, "cannot read '%s'", path);
 }
 
 static const char *scalar(const yaml_node_t *n)

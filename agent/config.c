@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "file.h"
 #include "yamldoc.h"
 #include "banned.h"
 
@@ -420,33 +421,18 @@ int config_load(struct config *c, const char *path, int missing_ok,
 {
 	struct buf text = BUF_INIT;
 	const char *base = strrchr(path, '/');
-	char chunk[8192];
-	FILE *f;
-	size_t n;
 	int ret;
 
 	base = base ? base + 1 : path;
-	f = fopen(path, "re");
-	if (!f) {
+	if (file_read_capped(path, CONFIG_MAX_SIZE, &text) < 0) {
+		buf_release(&text);
 		if (errno == ENOENT && missing_ok)
 			return 0;
-		return err_errno(err, "cannot read configuration '%s'", path);
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		buf_add(&text, chunk, n);
-		if (text.len > CONFIG_MAX_SIZE) {
-			fclose(f);
-			buf_release(&text);
+		if (errno == EFBIG)
 			return err_set(err, "%s: larger than %d bytes", path,
 				       CONFIG_MAX_SIZE);
-		}
-	}
-	if (ferror(f)) {
-		fclose(f);
-		buf_release(&text);
 		return err_errno(err, "cannot read configuration '%s'", path);
 	}
-	fclose(f);
 	ret = load_text(c, text.ptr, text.len, base, err);
 	buf_release(&text);
 	return ret;

@@ -29,6 +29,46 @@ int file_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int file_read_capped(const char *path, size_t cap, struct buf *out)
+{
+	char chunk[8192];
+	struct stat st;
+	size_t start = out->len;
+	ssize_t n;
+	int fd, ret = -1, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		goto out;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (!n)
+			break;
+		buf_add(out, chunk, (size_t)n);
+		if (out->len - start > cap) {
+			errno = EFBIG;
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	saved = errno;
+	explicit_bzero(chunk, sizeof(chunk));
+	close(fd);
+	errno = saved;
+	return ret;
+}
+
 int file_write_atomic(const char *path, const char *text, mode_t mode,
 		      struct err *err)
 {

@@ -20,6 +20,16 @@ int file_write_all(int fd, const void *data, size_t len);
 int file_write_atomic(const char *path, const char *text, mode_t mode,
 		      struct err *err);
 
+/*
+ * Append all of the regular file `path` to `out`, at most `cap` bytes.
+ * 0 when read; -1 with errno set: open(2)'s (ENOENT, EACCES, ...), EISDIR
+ * or EINVAL for what is not a regular file, EFBIG past `cap` (what was
+ * read stays in `out`), or read(2)'s. The caller words the error. The
+ * bytes pass through a stack buffer that is wiped: files may hold secrets.
+ */
+struct buf;
+int file_read_capped(const char *path, size_t cap, struct buf *out);
+
 /* mkdir -p: create `path` and its missing parents with `mode`. */
 int file_mkdir_p(const char *path, mode_t mode, struct err *err);
 

@@ -95,37 +95,15 @@ static void add_hostport(struct buf *b, const char *host, int port)
  */
 int nginx_read_small(const char *path, struct buf *out, struct err *err)
 {
-	char chunk[4096];
-	ssize_t n;
-	int fd;
-
 	buf_reset(out);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return err_errno(err, "cannot open '%s'", path);
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_errno(err, "cannot read '%s'", path);
-			close(fd);
-			return -1;
-		}
-		if (!n)
-			break;
-		if (out->len + (size_t)n > MAX_FILE) {
-			close(fd);
-			return err_set(err, "'%s' is larger than %d bytes",
-				       path, MAX_FILE);
-		}
-		buf_add(out, chunk, (size_t)n);
-	}
-	close(fd);
-	return 1;
+	if (file_read_capped(path, MAX_FILE, out) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	if (errno == EFBIG)
+		return err_set(err, "'%s' is larger than %d bytes", path,
+			       MAX_FILE);
+	return err_errno(err, "cannot read '%s'", path);
 }
 
 /* Append up to `len` bytes of `fd` from offset `off` to `out`. */

@@ -9,6 +9,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "file.h"
 #include "template.h"
 #include "yamldoc.h"
 #include "banned.h"
@@ -512,27 +513,17 @@ int template_load(struct template *t, const char *path, struct err *err)
 {
 	struct buf text = BUF_INIT;
 	const char *base = strrchr(path, '/');
-	char chunk[8192];
-	FILE *f;
-	size_t n;
 	int ret;
 
 	memset(t, 0, sizeof(*t));
 	base = base ? base + 1 : path;
-	f = fopen(path, "re");
-	if (!f)
-		return err_errno(err, "cannot read template '%s'", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		buf_add(&text, chunk, n);
-		if (text.len > TEMPLATE_MAX_SIZE)
-			break;
-	}
-	if (ferror(f)) {
-		fclose(f);
+	if (file_read_capped(path, TEMPLATE_MAX_SIZE, &text) < 0) {
 		buf_release(&text);
+		if (errno == EFBIG)
+			return err_set(err, "%s: larger than %d bytes (Heat's limit)",
+				       base, TEMPLATE_MAX_SIZE);
 		return err_errno(err, "cannot read template '%s'", path);
 	}
-	fclose(f);
 	ret = template_parse(t, base, text.ptr, text.len, err);
 	buf_release(&text);
 	return ret;

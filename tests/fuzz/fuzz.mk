@@ -18,11 +18,11 @@ FUZZ_MODS_sshcmd = sshcmd name strvec buf err
 FUZZ_MODS_authkeys = authkeys name buf err
 FUZZ_MODS_dockerignore = dockerignore buf err
 FUZZ_MODS_jsonstream = jsonstream buf err
-FUZZ_MODS_config = config yamldoc buf err
+FUZZ_MODS_config = config yamldoc file buf err
 FUZZ_MODS_hookline = hookinput name buf err
-FUZZ_MODS_clouds = clouds yamldoc strvec buf err
-FUZZ_MODS_catalog = keystone clouds yamldoc http strvec buf err
-FUZZ_MODS_template = template yamldoc strvec buf err
+FUZZ_MODS_clouds = clouds yamldoc file strvec buf err
+FUZZ_MODS_catalog = keystone clouds yamldoc file http strvec buf err
+FUZZ_MODS_template = template yamldoc file strvec buf err
 
 # UBSan stops at the first finding, so that libFuzzer keeps a reproducer.
 FUZZ_CFLAGS = $(ALL_CFLAGS) -fno-omit-frame-pointer \
