@@ -506,40 +506,14 @@ out:
 	return ret;
 }
 
-static int local_destroy(struct ctx *ctx, const char *app, FILE *out,
-			 struct err *err)
-{
-	struct docker *d = NULL;
-	struct docker_container *list = NULL;
-	char *label = xstrfmt("solum.app=%s", app);
-	char *net = network_name(app);
-	size_t nr = 0, i;
-	int ret = -1;
-
-	if (nginx_unroute(&ctx->cfg, app, err) < 0)
-		goto out;
-	if (target_docker_open(ctx, &d, err) < 0 ||
-	    docker_container_list(d, label, 1, &list, &nr, err) < 0)
-		goto out;
-	for (i = 0; i < nr; i++) {
-		if (docker_container_remove(d, list[i].id, 1, err) < 0)
-			goto out;
-		fprintf(out, "removed container %s\n", list[i].name);
-	}
-	if (docker_network_remove(d, net, err) < 0)
-		goto out;
-	ret = 0;
-out:
-	docker_container_list_free(list, nr);
-	docker_free(d);
-	free(label);
-	free(net);
-	return ret;
-}
-
-/* Remove the app's containers other than those of release `keep`. */
-static int remove_others(struct docker *d, const char *app, int keep,
-			 struct err *err)
+/*
+ * Remove (forcibly) the app's containers but those of release `keep` (0:
+ * every one), each told to `removed` (with `payload`). A container that
+ * went away meanwhile is gone as asked.
+ */
+static int remove_containers(struct docker *d, const char *app, int keep,
+			     void (*removed)(const char *name, void *payload),
+			     void *payload, struct err *err)
 {
 	struct docker_container *list = NULL;
 	char *label = xstrfmt("solum.app=%s", app);
@@ -556,14 +530,43 @@ static int remove_others(struct docker *d, const char *app, int keep,
 		if (docker_container_remove(d, list[i].id, 1, err) < 0 &&
 		    err->code != DOCKER_ENOTFOUND)
 			goto out;
-		log_info("app '%s': removed container %s of an interrupted deploy",
-			 app, list[i].name);
+		removed(list[i].name, payload);
 	}
 	ret = 0;
 out:
 	docker_container_list_free(list, nr);
 	free(label);
 	return ret;
+}
+
+static void tell_removed(const char *name, void *payload)
+{
+	fprintf(payload, "removed container %s\n", name);
+}
+
+static int local_destroy(struct ctx *ctx, const char *app, FILE *out,
+			 struct err *err)
+{
+	struct docker *d = NULL;
+	char *net = network_name(app);
+	int ret = -1;
+
+	if (nginx_unroute(&ctx->cfg, app, err) < 0 ||
+	    target_docker_open(ctx, &d, err) < 0 ||
+	    remove_containers(d, app, 0, tell_removed, out, err) < 0 ||
+	    docker_network_remove(d, net, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	docker_free(d);
+	free(net);
+	return ret;
+}
+
+static void log_removed(const char *name, void *payload)
+{
+	log_info("app '%s': removed container %s of an interrupted deploy",
+		 (const char *)payload, name);
 }
 
 static int local_recover(struct ctx *ctx, const char *app, int serving,
@@ -578,7 +581,8 @@ static int local_recover(struct ctx *ctx, const char *app, int serving,
 	store_app_init(&a);
 	nginx_clean_temp(&ctx->cfg, app);
 	if (target_docker_open(ctx, &d, err) < 0 ||
-	    remove_others(d, app, serving, err) < 0)
+	    remove_containers(d, app, serving, log_removed, (void *)app,
+			      err) < 0)
 		goto out;
 	rc = store_app_get(ctx->store, app, &a, err);
 	if (rc < 0)
