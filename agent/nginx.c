@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "file.h"
+#include "lock.h"
 #include "log.h"
 #include "name.h"
 #include "nginx.h"
@@ -198,29 +199,8 @@ int nginx_prepare(const struct config *cfg, struct err *err)
 /* Take the home's nginx lock; the kernel drops it when we die. */
 static int take_lock(const struct paths *p, int *fd_out, struct err *err)
 {
-	struct timespec ts = { 0, 50 * 1000000L };
-	time_t end = time(NULL) + NGINX_LOCK_SECS;
-	int fd;
-
-	*fd_out = -1;
-	fd = open(p->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return err_errno(err, "cannot open '%s'", p->lock);
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			err_errno(err, "cannot lock '%s'", p->lock);
-			close(fd);
-			return -1;
-		}
-		if (time(NULL) >= end) {
-			close(fd);
-			return err_set(err, "'%s' is still locked after %d s",
-				       p->lock, NGINX_LOCK_SECS);
-		}
-		nanosleep(&ts, NULL);
-	}
-	*fd_out = fd;
-	return 0;
+	*fd_out = lock_wait(p->lock, NGINX_LOCK_SECS * 1000L, err);
+	return *fd_out < 0 ? -1 : 0;
 }
 
 long nginx_answer(const struct config *cfg, int listen_port, int *release_out,
