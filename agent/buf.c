@@ -37,6 +37,14 @@ void *xrealloc(void *p, size_t n)
 	return q;
 }
 
+void free_secret(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}
+
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));

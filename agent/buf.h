@@ -51,6 +51,8 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* Overwrite a secret string with zeros, then free it; NULL is fine. */
+void free_secret(char *s);
 /* Owned printf-style string. */
 char *xstrfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -100,14 +100,6 @@ struct load {
 	struct raw raw;
 };
 
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 static const char *env_get(const char *const *env, const char *name)
 {
 	size_t n = strlen(name);
@@ -135,7 +127,7 @@ void clouds_release(struct clouds_cloud *c)
 
 	for (i = 0; i < NFIELDS; i++)
 		if (fields[i].offset != NONE) {
-			wipe_free(*str_field(c, &fields[i]));
+			free_secret(*str_field(c, &fields[i]));
 			*str_field(c, &fields[i]) = NULL;
 		}
 	free(c->name);
@@ -343,7 +335,7 @@ static int set_raw(struct raw *r, size_t i, yaml_node_t *v, const char *file,
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return err_set(err, "%s: control character in value",
 				       where(r, i, w, sizeof(w)));
-	wipe_free(r->val[i]);
+	free_secret(r->val[i]);
 	r->val[i] = is_null(v) || !*s ? NULL : xstrdup(s);
 	return 0;
 }
@@ -776,7 +768,7 @@ int clouds_load(struct clouds_cloud *c, const char *name,
 		clouds_release(c);
 out:
 	for (i = 0; i < NFIELDS; i++)
-		wipe_free(l.raw.val[i]);
+		free_secret(l.raw.val[i]);
 	free(l.clouds_file);
 	free(l.secure_file);
 	strvec_clear(&l.names);

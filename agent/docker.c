@@ -279,14 +279,6 @@ void docker_add_json_param(struct buf *q, const char *name, json_t *obj)
 	free(text);
 }
 
-void docker_wipe_free(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 /* ---- ping ---- */
 
 int docker_ping(struct docker *d, struct err *err)

@@ -45,7 +45,4 @@ json_t *docker_str_array(const char *const *v);
 /* Append "&name=<json of obj>" (obj stolen) to a query. */
 void docker_add_json_param(struct buf *q, const char *name, json_t *obj);
 
-/* Overwrite a secret string with zeros, then free it; NULL is fine. */
-void docker_wipe_free(char *s);
-
 #endif

@@ -13,8 +13,8 @@
 
 void docker_auth_release(struct docker_auth *auth)
 {
-	docker_wipe_free((char *)auth->username);
-	docker_wipe_free((char *)auth->password);
+	free_secret((char *)auth->username);
+	free_secret((char *)auth->password);
 	free((char *)auth->serveraddress);
 	auth->username = auth->password = auth->serveraddress = NULL;
 }

@@ -34,8 +34,7 @@ static char *auth_header(const struct docker_auth *auth)
 		BUG("cannot encode registry credentials");
 	buf_addstr(&h, "X-Registry-Auth: ");
 	buf_add_base64(&h, (unsigned char *)text, strlen(text), 1);
-	explicit_bzero(text, strlen(text));
-	free(text);
+	free_secret(text);
 	return buf_detach(&h);
 }
 
@@ -517,7 +516,7 @@ static int registry_stream(struct docker *d, const char *verb, const char *ref,
 	}
 	ret = 0;
 out:
-	docker_wipe_free(hdr);
+	free_secret(hdr);
 	free(name);
 	free(tag);
 	stream_release(&s);

@@ -23,14 +23,6 @@ struct keystone {
 	struct keystone_catalog catalog;
 };
 
-static void wipe_free(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 /* ---- the catalog ---- */
 
 void keystone_catalog_init(struct keystone_catalog *cat)
@@ -483,10 +475,10 @@ static int take_answer(struct keystone *ks, struct http_response *res,
 	    catalog_from_json(&cat, json_object_get(tok, "catalog"), &e) < 0) {
 		buf_addstr(why, e.msg);
 		json_decref(root);
-		wipe_free(token);
+		free_secret(token);
 		return -1;
 	}
-	wipe_free(ks->token);
+	free_secret(ks->token);
 	ks->token = token;
 	ks->expires = parse_time(jstr(tok, "expires_at"));
 	project = jstr(json_object_get(tok, "project"), "id");
@@ -555,7 +547,7 @@ static int authenticate(struct keystone *ks, struct err *err)
 	if (ret < 0)
 		err_set(err, "keystone: %s: %s", what.ptr, why.ptr);
 out:
-	wipe_free(body);
+	free_secret(body);
 	wipe_response(&res);
 	buf_release(&what);
 	buf_release(&why);
@@ -645,7 +637,7 @@ void keystone_free(struct keystone *ks)
 		return;
 	http_free(ks->http);
 	free(ks->base);
-	wipe_free(ks->token);
+	free_secret(ks->token);
 	free(ks->project_id);
 	keystone_catalog_release(&ks->catalog);
 	free(ks);
@@ -720,7 +712,7 @@ int keystone_request(struct keystone *ks, struct http *h,
 		memcpy(headers, req->headers, n * sizeof(*headers));
 	r.headers = headers;
 	for (attempt = 0;; attempt++) {
-		wipe_free(auth);
+		free_secret(auth);
 		auth = xstrfmt("X-Auth-Token: %s", ks->token);
 		headers[n] = auth;
 		if (http_request(h, &r, res, err) < 0)
@@ -732,7 +724,7 @@ int keystone_request(struct keystone *ks, struct http *h,
 		if (keystone_reauth(ks, err) < 0)
 			break;
 	}
-	wipe_free(auth);
+	free_secret(auth);
 	free(headers);
 	return ret;
 }
