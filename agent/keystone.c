@@ -663,6 +663,11 @@ time_t keystone_expires(const struct keystone *ks)
 	return ks->expires;
 }
 
+const struct clouds_cloud *keystone_cloud(const struct keystone *ks)
+{
+	return ks->cloud;
+}
+
 const char *keystone_project_id(const struct keystone *ks)
 {
 	return ks->project_id;

@@ -102,6 +102,9 @@ size_t keystone_token_len(const struct keystone *ks);
 /* When the token expires (token.expires_at), or 0 if Keystone said not. */
 time_t keystone_expires(const struct keystone *ks);
 
+/* The cloud the session authenticates as (borrowed from keystone_auth). */
+const struct clouds_cloud *keystone_cloud(const struct keystone *ks);
+
 /* The token's project id, or NULL for an unscoped token (borrowed). */
 const char *keystone_project_id(const struct keystone *ks);
 

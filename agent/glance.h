@@ -1,0 +1,101 @@
+/* glance: images in Glance v2, streamed from the Docker engine */
+#ifndef SOLUM_GLANCE_H
+#define SOLUM_GLANCE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "docker.h"
+#include "err.h"
+#include "keystone.h"
+#include "out.h"
+
+/* Longest Glance image id accepted (a UUID is 36). */
+#define GLANCE_ID_MAX 64
+
+/*
+ * An image of the app in Glance, as listed. Strings are owned (NULL when
+ * Glance left them out); glance_image_release frees them.
+ */
+struct glance_image {
+	char *id;
+	char *name;		/* "web-v3" */
+	char *status;		/* "active", "queued", "saving", ... */
+	long long size;		/* -1: unknown */
+	char *os_hash_value;	/* sha512 hex, when active */
+	char *digest;		/* property solum_digest */
+	int release;		/* property solum_release, 0 when missing */
+	time_t created;
+};
+
+void glance_image_release(struct glance_image *img);
+
+/*
+ * The properties every solum image carries, as strings (Glance refuses
+ * other types): solum_app, solum_release, solum_commit, solum_tree,
+ * solum_digest. All borrowed; commit and tree may be NULL.
+ */
+struct glance_props {
+	const char *app;
+	int release;
+	const char *commit;
+	const char *tree;
+	const char *digest;	/* registry digest "sha256:..." */
+};
+
+/* What an upload did, for the release record and the benchmarks. */
+struct glance_stats {
+	long long bytes;	/* sent and verified */
+	long long ms;		/* from create to verified */
+	char sha512[129];	/* hex, computed while streaming */
+};
+
+/*
+ * Upload the engine's image `engine_ref` (a name or id docker_image_save
+ * takes) to Glance as `name` ("APP-vN"): POST /v2/images (container_format
+ * docker, disk_format raw, the properties above), the id taken from that
+ * answer; then GET /images/{ref}/get from the engine streamed straight
+ * into PUT /v2/images/{id}/file, no temp file, memory flat whatever the
+ * size; the sha512 computed while the bytes pass; then GET the image and
+ * check status active, size and os_hash_value against what was sent.
+ *
+ * Progress goes to `out` as "uploading to Glance: 120 MiB of 480 MiB
+ * (25%), 110 MiB/s" at least every out->interval_ms (total and % when the
+ * engine's size is known), and one final line with size, time and rate.
+ * out->cancelled stops it. On any failure, cancel included, the
+ * half-made image is deleted and -1 returned with one line in err, which
+ * says what Glance answered: "glance: upload web-v3: HTTP 413: image
+ * exceeds the storage quota" / "glance: upload web-v3: connection cut
+ * after 212 MiB" / "glance: upload web-v3: sha512 mismatch: Glance has
+ * ab12..., solum sent cd34...". *id_out (owned) on success.
+ */
+int glance_upload(struct keystone *ks, struct docker *docker,
+		  const char *engine_ref, const char *name,
+		  const struct glance_props *props, struct out *out,
+		  char **id_out, struct glance_stats *stats, struct err *err);
+
+/*
+ * The active image of `app` whose solum_digest is `digest`, newest
+ * first: 1 and *id_out (owned) when there is one, 0 when none.
+ */
+int glance_find_digest(struct keystone *ks, const char *app,
+		       const char *digest, char **id_out, struct err *err);
+
+/*
+ * Every image with solum_app = `app`, newest first, to `cb` (the image is
+ * borrowed for the call; a non-zero return stops the listing and is
+ * returned). Follows Glance's pagination (`next`), at most 10000 images.
+ */
+int glance_list_app(struct keystone *ks, const char *app,
+		    int (*cb)(const struct glance_image *img, void *payload),
+		    void *payload, struct err *err);
+
+/* GET one image; a missing one: -1 with err->code GLANCE_ENOTFOUND. */
+#define GLANCE_ENOTFOUND 404
+int glance_get(struct keystone *ks, const char *id, struct glance_image *out,
+	       struct err *err);
+
+/* DELETE /v2/images/{id}; an image already gone is success. */
+int glance_delete(struct keystone *ks, const char *id, struct err *err);
+
+#endif
