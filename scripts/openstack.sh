@@ -30,6 +30,10 @@
 # --nova (Placement, Nova with its fake driver, a bare Neutron) is not
 # implemented yet: it is refused.
 #
+# SOLUM_GLANCE_IMAGE_SIZE_CAP=BYTES at a start gives Glance that
+# image_size_cap (for tests of refused uploads; stop Glance's pid first to
+# change it on a running set).
+#
 # "start" is idempotent: services that run are left alone, databases and
 # keys of an earlier start are reused (a restart takes a few seconds).
 # "stop" stops, by pid, only the processes this script started in DIR.
