@@ -19,6 +19,8 @@ PKGS = libssh libgit2 libarchive libcurl jansson yaml-0.1 sqlite3 libmicrohttpd 
 
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE -Iagent -I$(B)/gen $(CFLAGS) \
+	-DSOLUM_TEMPLATES_DIR='"$(SHAREDIR)/templates"' \
+	-DSOLUM_SOURCE_TEMPLATES='"$(CURDIR)/templates"' \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS))
 LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpthread
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka)

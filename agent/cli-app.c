@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "apptemplate.h"
 #include "buf.h"
 #include "cli.h"
 #include "deploy.h"
 #include "file.h"
 #include "name.h"
 #include "repo.h"
+#include "target.h"
 #include "banned.h"
 
 #define MAX_SETTINGS 64		/* params, and secrets, per app */
@@ -24,7 +26,9 @@
 #define MAX_PIDS 4194304	/* the kernel's pid_max ceiling */
 
 static const char app_usage[] =
-	"solum app create APP [--repo REPO] [--branch BRANCH] [--template FILE|-]\n"
+	"solum app create APP [--repo REPO] [--branch BRANCH]\n"
+	"                 [--target local|openstack] [--stack NAME]\n"
+	"                 [--template FILE|NAME|-] [--template-from-repo]\n"
 	"                 [--param K=V]... [--secret K[=V]]... [--upstream URL]\n"
 	"                 [--dockerfile PATH] [--health PATH] [--port N|auto]\n"
 	"                 [--memory SIZE|default] [--pids N|default] [--gate]\n"
@@ -32,7 +36,7 @@ static const char app_usage[] =
 	"   or: solum app show APP [--json]\n"
 	"   or: solum app set APP [options of create] [--unset-param K]\n"
 	"                 [--unset-secret K] [--no-gate]\n"
-	"   or: solum app delete APP";
+	"   or: solum app delete APP [--purge]";
 
 /* What `app create` and `app set` parse into, over the app's values. */
 struct app_opts {
@@ -166,32 +170,51 @@ static int unset_env(struct app_opts *o, int secret, const char *key,
 }
 
 /*
- * --template: a file on this host, or "-" for the template on standard
- * input. Over SSH only "-": no argument there names a file of the server.
+ * --template: a file on this host, NAME of one of solum's templates, or
+ * "-" for the template on standard input. Over SSH no argument names a
+ * file of the server.
  */
 static int set_template(struct app_opts *o, const char *v, struct err *err)
 {
-	char *abs;
+	char *path;
 
 	if (!strcmp(v, "-")) {
 		if (o->stdin_taken)
 			return err_set(err, "standard input holds one value only (--template -)");
 		o->stdin_taken = 1;
 		free(o->template_text);
+		o->a->template_from_repo = 0;
 		return cli_read_stdin("template", MAX_TEMPLATE,
 				      &o->template_text, err);
 	}
-	if (o->ctx->remote_user)
-		return err_set(err, "over ssh, --template takes '-' and the template on standard input");
-	if (valid_text("template path", v, 1024, err) < 0)
+	if (valid_text("template", v, 1024, err) < 0 ||
+	    apptemplate_resolve(&o->ctx->cfg, v, o->ctx->remote_user != NULL,
+				&path, err) < 0)
 		return -1;
-	abs = realpath(v, NULL);
-	if (!abs)
-		return err_errno(err, "template '%s'", v);
 	free(o->a->template);
-	o->a->template = abs;
+	o->a->template = path;
+	o->a->template_from_repo = 0;
 	free(o->template_text);
 	o->template_text = NULL;
+	return 0;
+}
+
+/* --target local|openstack, --stack NAME */
+static int set_target(struct store_app *a, int c, const char *v,
+		      struct err *err)
+{
+	if (c == 'T') {
+		if (!target_by_name(v))
+			return err_set(err, "--target takes local or openstack, not '%.40s'",
+				       v);
+		free(a->target);
+		a->target = xstrdup(v);
+		return 0;
+	}
+	if (*v && name_check("stack", v, err) < 0)
+		return -1;
+	free(a->stack);
+	a->stack = *v ? xstrdup(v) : NULL;
 	return 0;
 }
 
@@ -300,6 +323,11 @@ static int app_option(struct app_opts *o, int c, const char *v,
 		return set_limit(o->a, c, v, err);
 	case 't':
 		return set_template(o, v, err);
+	case 'T': case 'K':
+		return set_target(o->a, c, v, err);
+	case 'R':
+		o->a->template_from_repo = 1;
+		return 0;
 	case 'p':
 		return set_env(o, 0, v, err);
 	case 's':
@@ -347,6 +375,9 @@ static int app_options(int argc, char **argv, struct app_opts *o,
 		{ "repo", required_argument, NULL, 'r' },
 		{ "branch", required_argument, NULL, 'b' },
 		{ "template", required_argument, NULL, 't' },
+		{ "template-from-repo", no_argument, NULL, 'R' },
+		{ "target", required_argument, NULL, 'T' },
+		{ "stack", required_argument, NULL, 'K' },
 		{ "param", required_argument, NULL, 'p' },
 		{ "unset-param", required_argument, NULL, 'u' },
 		{ "secret", required_argument, NULL, 's' },
@@ -420,8 +451,7 @@ static void app_opts_release(struct app_opts *o)
 static int app_opts_apply(struct app_opts *o, struct err *err)
 {
 	struct store_app *a = o->a;
-	char *dir, *path;
-	int ret = -1;
+	char *path;
 
 	free(a->params);
 	a->params = json_dumps(o->params, JSON_COMPACT | JSON_SORT_KEYS);
@@ -429,19 +459,12 @@ static int app_opts_apply(struct app_opts *o, struct err *err)
 	a->secrets = json_dumps(o->secrets, JSON_COMPACT | JSON_SORT_KEYS);
 	if (!o->template_text)
 		return 0;
-	dir = xstrfmt("%s/templates", o->ctx->home);
-	path = xstrfmt("%s/%s.yaml", dir, a->name);
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		err_errno(err, "cannot create '%s'", dir);
-	} else if (file_write_atomic(path, o->template_text, 0600, err) == 0) {
-		free(a->template);
-		a->template = path;
-		path = NULL;
-		ret = 0;
-	}
-	free(dir);
-	free(path);
-	return ret;
+	if (apptemplate_save(o->ctx->home, a->name, o->template_text, &path,
+			     err) < 0)
+		return -1;
+	free(a->template);
+	a->template = path;
+	return 0;
 }
 
 /* ---- showing an app ---- */
@@ -484,9 +507,12 @@ static json_t *app_json(const struct ctx *ctx, const struct store_app *a,
 	json_t *j;
 
 	cli_fmt_time(a->created, created, sizeof(created));
-	j = json_pack("{s:s, s:s, s:s, s:s?, s:o, s:o, s:s?, s:s, s:s, s:i, s:I, s:i, s:b, s:s, s:s?}",
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:b, s:o, s:o, s:s?, s:s, s:s, s:i, s:I, s:i, s:b, s:s, s:s?}",
 		      "name", a->name, "repo", a->repo, "branch", a->branch,
+		      "target", target_name(&ctx->cfg, a),
+		      "stack", a->stack ? a->stack : a->name,
 		      "template", a->template,
+		      "template_from_repo", a->template_from_repo,
 		      "params", settings_json(a->params, admin),
 		      "secrets", settings_json(a->secrets, 0),
 		      "upstream", a->upstream, "dockerfile", a->dockerfile,
@@ -565,7 +591,13 @@ static void print_app(const struct ctx *ctx, const struct store_app *a,
 	printf("app:         %s\n", a->name);
 	printf("repo:        %s\n", a->repo);
 	printf("branch:      %s\n", a->branch);
-	printf("template:    %s\n", a->template ? a->template : "(local engine)");
+	printf("target:      %s%s\n", target_name(&ctx->cfg, a),
+	       a->target ? "" : " (default)");
+	if (!strcmp(target_name(&ctx->cfg, a), "openstack"))
+		printf("stack:       %s\n", a->stack ? a->stack : a->name);
+	printf("template:    %s\n", a->template_from_repo ?
+	       "from the pushed tree (" APPTEMPLATE_REPO_PATH ")" :
+	       a->template ? a->template : "-");
 	print_settings("params:", a->params, admin,
 		       admin ? NULL : "(values: admins only)");
 	print_settings("secrets:", a->secrets, 0, "(set; never shown)");
@@ -812,8 +844,12 @@ static int app_delete(int argc, char **argv, struct ctx *ctx,
 		      struct err *err)
 {
 	struct store_app a;
-	int rc;
+	int rc, purge = 0;
 
+	if (argc == 3 && !strcmp(argv[2], "--purge")) {
+		purge = 1;
+		argc--;
+	}
 	if (argc != 2 || argv[1][0] == '-')
 		return cli_usage(err);
 	if (name_check("app", argv[1], err) < 0 ||
@@ -823,7 +859,7 @@ static int app_delete(int argc, char **argv, struct ctx *ctx,
 	if (rc)
 		return rc < 0 ? -1 : err_set(err, "app '%s' not found", argv[1]);
 	/* off the engine and out of the store under the app's deploy lock */
-	rc = deploy_destroy(ctx, &a, stdout, err);
+	rc = deploy_destroy(ctx, &a, purge, stdout, err);
 	store_app_release(&a);
 	if (rc < 0)
 		return -1;
@@ -840,7 +876,7 @@ static const struct {
 	{ "list", app_list, "solum app list [--json]" },
 	{ "show", app_show, "solum app show APP [--json]" },
 	{ "set", app_set, NULL },
-	{ "delete", app_delete, "solum app delete APP" },
+	{ "delete", app_delete, "solum app delete APP [--purge]" },
 };
 
 int cmd_app(int argc, char **argv, struct ctx *ctx)

@@ -143,36 +143,73 @@ struct rel_print {
 	json_t *arr;
 };
 
+static json_t *release_json(const struct store_release *r)
+{
+	char created[32];
+	json_t *j, *params = r->params ? json_loads(r->params, 0, NULL) : NULL;
+
+	cli_fmt_time(r->created, created, sizeof(created));
+	j = json_pack("{s:i, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:i, s:s?, s:i, s:s?, s:s?, s:s, s:I, s:I, s:I, s:I, s:I}",
+		      "number", r->number, "status", r->status,
+		      "commit", r->commit, "tree", r->tree,
+		      "image", r->image, "image_id", r->image_id,
+		      "digest", r->digest, "container", r->container,
+		      "host_port", r->host_port, "url", r->url,
+		      "source", r->source, "pusher", r->pusher,
+		      "error", r->error, "created", created,
+		      "started", (json_int_t)r->started,
+		      "finished", (json_int_t)r->finished,
+		      "build_ms", (json_int_t)r->build_ms,
+		      "push_ms", (json_int_t)r->push_ms,
+		      "deploy_ms", (json_int_t)r->deploy_ms);
+	json_object_set_new(j, "target", json_string(r->target ? r->target :
+							     "local"));
+	json_object_set_new(j, "container_port", json_integer(r->container_port));
+	json_object_set_new(j, "glance_id", r->glance_id ?
+			    json_string(r->glance_id) : json_null());
+	json_object_set_new(j, "stack_id", r->stack_id ?
+			    json_string(r->stack_id) : json_null());
+	json_object_set_new(j, "stack_status", r->stack_status ?
+			    json_string(r->stack_status) : json_null());
+	json_object_set_new(j, "template_hash", r->template_hash ?
+			    json_string(r->template_hash) : json_null());
+	json_object_set_new(j, "params", params ? params : json_null());
+	return j;
+}
+
+/* The NOTE column: the error, else where the release went. */
+static void release_note(const struct store_release *r, char *dst,
+			 size_t size)
+{
+	if (r->error && !strcmp(r->error, "interrupted"))
+		snprintf(dst, size, "(interrupted): its process ended");
+	else if (r->error)
+		snprintf(dst, size, "%s", r->error);
+	else if (r->stack_status)
+		snprintf(dst, size, "stack %s, glance %.8s%s", r->stack_status,
+			 r->glance_id ? r->glance_id : "-",
+			 r->source ? " (rollback)" : "");
+	else if (r->source)
+		snprintf(dst, size, "(image of an earlier release)");
+	else
+		dst[0] = '\0';
+}
+
 static int release_print(const struct store_release *r, void *payload)
 {
 	struct rel_print *rp = payload;
-	char created[32];
+	char created[32], note[1024];
 	long total = r->build_ms + r->push_ms + r->deploy_ms;
 
-	cli_fmt_time(r->created, created, sizeof(created));
 	if (rp->arr) {
-		json_array_append_new(rp->arr, json_pack(
-			"{s:i, s:s, s:s, s:s, s:s?, s:s?, s:s?, s:s?, s:i, s:s?, s:i, s:s?, s:s?, s:s, s:I, s:I, s:I, s:I, s:I}",
-			"number", r->number, "status", r->status,
-			"commit", r->commit, "tree", r->tree,
-			"image", r->image, "image_id", r->image_id,
-			"digest", r->digest, "container", r->container,
-			"host_port", r->host_port, "url", r->url,
-			"source", r->source, "pusher", r->pusher,
-			"error", r->error, "created", created,
-			"started", (json_int_t)r->started,
-			"finished", (json_int_t)r->finished,
-			"build_ms", (json_int_t)r->build_ms,
-			"push_ms", (json_int_t)r->push_ms,
-			"deploy_ms", (json_int_t)r->deploy_ms));
+		json_array_append_new(rp->arr, release_json(r));
 		return 0;
 	}
+	cli_fmt_time(r->created, created, sizeof(created));
+	release_note(r, note, sizeof(note));
 	printf("v%-5d %-11s %.7s  %s  %6.1fs  %-10s %s\n", r->number,
 	       r->status, r->commit, created, (double)total / 1000.0,
-	       r->pusher ? r->pusher : "-",
-	       r->error && !strcmp(r->error, "interrupted") ?
-	       "(interrupted): its process ended" :
-	       r->error ? r->error : r->source ? "(image of an earlier release)" : "");
+	       r->pusher ? r->pusher : "-", note);
 	return 0;
 }
 

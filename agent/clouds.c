@@ -167,6 +167,18 @@ static const char *quote(const char *v, char *q, size_t size)
 	return q;
 }
 
+const char *const clouds_env_names[] = {
+	"OS_CLOUD", "OS_CLIENT_CONFIG_FILE", "OS_CLIENT_SECURE_FILE",
+	"XDG_CONFIG_HOME", "OS_APPLICATION_CREDENTIAL_ID",
+	"OS_APPLICATION_CREDENTIAL_NAME", "OS_APPLICATION_CREDENTIAL_SECRET",
+	"OS_AUTH_TYPE", "OS_AUTH_URL", "OS_CACERT", "OS_CERT",
+	"OS_DOMAIN_ID", "OS_DOMAIN_NAME", "OS_INSECURE", "OS_INTERFACE",
+	"OS_KEY", "OS_PASSWORD", "OS_PROJECT_DOMAIN_ID",
+	"OS_PROJECT_DOMAIN_NAME", "OS_PROJECT_ID", "OS_PROJECT_NAME",
+	"OS_REGION_NAME", "OS_TOKEN", "OS_USERNAME", "OS_USER_DOMAIN_ID",
+	"OS_USER_DOMAIN_NAME", "OS_USER_ID", NULL
+};
+
 /* "clouds.yaml:4: clouds.prod.auth_type" or "OS_AUTH_TYPE" */
 static const char *where(const struct raw *r, size_t i, char *w, size_t size)
 {

@@ -47,6 +47,13 @@ struct clouds_cloud {
 	int verify;			/* 0: the server is not checked */
 };
 
+/*
+ * The environment variables clouds_load reads (OS_CLOUD, the files'
+ * places, every OS_* it knows), NULL-terminated: what solum's own child
+ * processes inherit so that a deploy finds the operator's cloud.
+ */
+extern const char *const clouds_env_names[];
+
 void clouds_init(struct clouds_cloud *c);
 void clouds_release(struct clouds_cloud *c);
 

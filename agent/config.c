@@ -64,6 +64,12 @@ static const struct key keys[] = {
 	S("local", "public_host", public_host, 0),
 	Z("local", "memory", local_memory),
 	I("local", "pids", local_pids, 0, 4194304),
+	S("openstack", "cloud", openstack_cloud, 1),
+	S("openstack", "region", openstack_region, 1),
+	S("openstack", "interface", openstack_interface, 0),
+	I("openstack", "stack_timeout", openstack_stack_timeout, 1, 86400),
+	I("openstack", "keep_images", openstack_keep_images, 1, 1000),
+	S("openstack", "templates", openstack_templates, 1),
 	I("deploy", "progress_interval", progress_interval, 1, 300),
 	I("deploy", "build_timeout", build_timeout, 10, 86400),
 	I("deploy", "keep_releases", keep_releases, 1, 1000),
@@ -114,6 +120,15 @@ static const char default_text[] =
 	"  public_host: 127.0.0.1      # host name shown in app URLs\n"
 	"  memory: 512m                # memory per app container; 0: no limit\n"
 	"  pids: 256                   # processes per app container; 0: no limit\n"
+	"openstack:\n"
+	"  cloud:                      # clouds.yaml entry (OS_CLOUD, OS_*); set: new apps\n"
+	"                              # deploy to OpenStack (app create --target)\n"
+	"  region:                     # the catalog's region; empty: the cloud's\n"
+	"  interface: public           # endpoints used: public, internal or admin\n"
+	"  stack_timeout: 600          # seconds for a stack create or update\n"
+	"  keep_images: 10             # Glance images kept per app\n"
+	"  templates:                  # where --template NAME is looked for; empty:\n"
+	"                              # the installed templates/ of solum\n"
 	"deploy:\n"
 	"  progress_interval: 10       # seconds between progress lines\n"
 	"  build_timeout: 1800\n"
@@ -162,6 +177,9 @@ void config_init(struct config *c)
 	c->progress_interval = 10;
 	c->build_timeout = 1800;
 	c->keep_releases = 10;
+	c->openstack_interface = xstrdup("public");
+	c->openstack_stack_timeout = 600;
+	c->openstack_keep_images = 10;
 }
 
 void config_release(struct config *c)

@@ -50,6 +50,14 @@ struct config {
 	long long local_memory;		/* bytes of memory per app container: 512m; 0: no limit */
 	int local_pids;			/* processes per app container: 256; 0: no limit */
 
+	/* openstack: */
+	char *openstack_cloud;		/* clouds.yaml entry, or NULL: no OpenStack */
+	char *openstack_region;		/* catalog region, or NULL: the cloud's */
+	char *openstack_interface;	/* "public" */
+	int openstack_stack_timeout;	/* seconds: 600 */
+	int openstack_keep_images;	/* Glance images kept per app: 10 */
+	char *openstack_templates;	/* directory of --template NAME, or NULL:
+					   solum's own templates/ */
 	/* deploy: */
 	int progress_interval;		/* seconds between progress lines: 10 */
 	int build_timeout;		/* seconds: 1800 */

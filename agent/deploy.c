@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clouds.h"
 #include "deploy.h"
 #include "docker.h"
 #include "http.h"
@@ -529,13 +530,6 @@ static int check_registry(struct run *r, struct err *err)
 	return ret;
 }
 
-/* Hand the built and pushed release to the app's target. */
-static int step_release(struct run *r, struct err *err)
-{
-	struct target_run t = { r->ctx, r->app, &r->rel, &r->out, r->docker };
-
-	return target_for(r->app)->release(&t, err);
-}
 
 /*
  * Keep the engine's copies of the images of the newest keep_releases
@@ -665,15 +659,16 @@ static int superseded(struct run *r, int gate, struct err *err)
 	return 1;
 }
 
-/* Build, push and release; the app's lock is held. */
-static int pipeline(struct run *r, struct err *err)
+/* Build (or reuse), push, and hand the release to its target. */
+static int build_and_release(struct run *r, const struct target *tg,
+			     struct target_run *t, struct err *err)
 {
-	if (save(r, "building", err) < 0)
+	if (tg->prepare && tg->prepare(t, err) < 0)
 		return -1;
-	out_test_pause(&r->out, "building");
 	if (target_docker_open(r->ctx, &r->docker, err) < 0 ||
 	    docker_ping(r->docker, err) < 0)
 		return err_wrap(err, "Docker engine");
+	t->docker = r->docker;
 	if (check_registry(r, err) < 0 || step_build(r, err) < 0)
 		return -1;
 	if (save(r, "pushing", err) < 0)
@@ -681,7 +676,51 @@ static int pipeline(struct run *r, struct err *err)
 	out_test_pause(&r->out, "pushing");
 	if (step_push(r, err) < 0)
 		return -1;
-	if (save(r, "deploying", err) < 0 || step_release(r, err) < 0)
+	if (save(r, "deploying", err) < 0)
+		return -1;
+	return tg->release(t, err);
+}
+
+/* A rollback the target does itself: no build, no push. */
+static int target_rollback(struct run *r, const struct target *tg,
+			   struct target_run *t, struct err *err)
+{
+	struct store_release old;
+	int rc;
+
+	store_release_init(&old);
+	rc = store_release_get(r->ctx->store, r->app->name, r->rel.source,
+			       &old, err);
+	if (rc == 1)
+		err_set(err, "app '%s' has no release v%d", r->app->name,
+			r->rel.source);
+	if (rc == 0 && save(r, "deploying", err) == 0)
+		rc = tg->rollback(t, &old, err);
+	else
+		rc = -1;
+	store_release_release(&old);
+	return rc;
+}
+
+/* Build, push and release, or roll back; the app's lock is held. */
+static int pipeline(struct run *r, struct err *err)
+{
+	const struct target *tg = target_for(&r->ctx->cfg, r->app);
+	struct target_run t = { r->ctx, r->app, &r->rel, &r->out, NULL, NULL };
+	int rc;
+
+	free(r->rel.target);
+	r->rel.target = xstrdup(tg->name);
+	if (save(r, "building", err) < 0)
+		return -1;
+	out_test_pause(&r->out, "building");
+	if (r->rel.source > 0 && tg->rollback)
+		rc = target_rollback(r, tg, &t, err);
+	else
+		rc = build_and_release(r, tg, &t, err);
+	if (tg->finish)
+		tg->finish(&t);
+	if (rc < 0)
 		return -1;
 	r->rel.finished = time(NULL);
 	free(r->rel.error);
@@ -708,7 +747,8 @@ static void fail(struct run *r, struct err *err)
 	}
 	out_printf(&r->out, " !     %s v%d %s: %s", app, r->number,
 		   r->rel.status ? r->rel.status : "failed", err->msg);
-	target_for(r->app)->describe(r->ctx, r->app, now, sizeof(now));
+	target_for(&r->ctx->cfg, r->app)->describe(r->ctx, r->app, now,
+						   sizeof(now));
 	out_printf(&r->out, " !     %s; fix the problem and push again (log: solum logs %s %d)",
 		   now, app, r->number);
 }
@@ -777,8 +817,8 @@ done:
  * Take `app` off its target, holding its lock so that no deploy runs
  * meanwhile; a running deploy is refused.
  */
-int deploy_destroy(struct ctx *ctx, const struct store_app *app, FILE *out,
-		   struct err *err)
+int deploy_destroy(struct ctx *ctx, const struct store_app *app, int purge,
+		   FILE *out, struct err *err)
 {
 	char *path = lock_app_path(ctx->home, app->name);
 	struct err e2 = ERR_INIT;
@@ -801,8 +841,8 @@ int deploy_destroy(struct ctx *ctx, const struct store_app *app, FILE *out,
 	} else if (fd >= 0) {
 		/* off the target, then out of the store, both under the lock:
 		 * no push can deploy the app in between */
-		ret = app->public_port ?
-		      target_for(app)->destroy(ctx, app->name, out, err) : 0;
+		ret = target_for(&ctx->cfg, app)->destroy(ctx, app, purge,
+							  out, err);
 		if (!ret)
 			ret = store_app_delete(ctx->store, app->name, err);
 	}
@@ -829,6 +869,7 @@ int deploy_spawn_detached(struct ctx *ctx, const char *app, int number,
 		     "--release", NULL);
 	strvec_pushf(&p.args, "%d", number);
 	proc_env_allow(&p, keep);
+	proc_env_allow(&p, clouds_env_names);
 	/* the release's lock goes with it, so it is never unheld */
 	p.in = fd >= 0 ? fd : PROC_NULL;
 	p.out = PROC_NULL;

@@ -71,10 +71,11 @@ int deploy_spawn_detached(struct ctx *ctx, const char *app, int number,
  * holding the app's lock, so that no push deploys it in between. Reaps
  * first, then takes the lock without waiting: while a deploy runs (or one
  * is queued) it refuses, "app 'web' is deploying v7; cancel it first
- * (solum cancel web)", and nothing is removed.
+ * (solum cancel web)", and nothing is removed. `purge`: the target also
+ * drops what it keeps for rollbacks (the app's Glance images).
  */
-int deploy_destroy(struct ctx *ctx, const struct store_app *app, FILE *out,
-		   struct err *err);
+int deploy_destroy(struct ctx *ctx, const struct store_app *app, int purge,
+		   FILE *out, struct err *err);
 
 /* "<home>/logs/<app>/v<N>.log"; owned. */
 char *deploy_log_path(const char *home, const char *app, int number);

@@ -544,13 +544,17 @@ static void tell_removed(const char *name, void *payload)
 	fprintf(payload, "removed container %s\n", name);
 }
 
-static int local_destroy(struct ctx *ctx, const char *app, FILE *out,
-			 struct err *err)
+static int local_destroy(struct ctx *ctx, const struct store_app *a,
+			 int purge, FILE *out, struct err *err)
 {
+	const char *app = a->name;
 	struct docker *d = NULL;
 	char *net = network_name(app);
 	int ret = -1;
 
+	(void)purge;	/* the engine's images go with their releases */
+	if (!a->public_port)
+		return 0;	/* never deployed here */
 	if (nginx_unroute(&ctx->cfg, app, err) < 0 ||
 	    target_docker_open(ctx, &d, err) < 0 ||
 	    remove_containers(d, app, 0, tell_removed, out, err) < 0 ||

@@ -232,7 +232,7 @@ static int mark_dead(struct ctx *ctx, const struct store_app *app,
 	store_release_release(&rel);
 	log_info("app '%s': recovering from an interrupted deploy (serving v%d)",
 		 app->name, serving);
-	if (target_for(app)->recover(ctx, app->name, serving, err) < 0)
+	if (target_for(&ctx->cfg, app)->recover(ctx, app->name, serving, err) < 0)
 		ret = err_wrap(err, "recover '%s' after an interrupted deploy",
 			       app->name);
 	for (i = 0; i < d->nr; i++) {

@@ -18,6 +18,7 @@
 #include "authkeys.h"
 #include "buf.h"
 #include "chanpipe.h"
+#include "clouds.h"
 #include "log.h"
 #include "name.h"
 #include "proc.h"
@@ -543,6 +544,7 @@ static void child_env(struct conn *c, struct proc *p)
 	if (c->git_protocol[0])
 		strvec_pushf(&p->env, "GIT_PROTOCOL=%s", c->git_protocol);
 	proc_env_allow(p, pass);
+	proc_env_allow(p, clouds_env_names);
 }
 
 /*

@@ -88,6 +88,23 @@ static const char *const migrations[] = {
 	"ALTER TABLE apps ADD COLUMN pids INTEGER NOT NULL DEFAULT -1;"
 	"UPDATE apps SET port = 0 WHERE port = 8080;"
 	"ALTER TABLE releases ADD COLUMN container_port INTEGER NOT NULL DEFAULT 0;",
+
+	/*
+	 * 4: the OpenStack target. An app's target (NULL: openstack when a
+	 * cloud is configured, else local), its stack's name (NULL: the
+	 * app's), whether the template comes from the pushed tree; a
+	 * release's target, Glance image, stack, the stack's final status,
+	 * the template's hash and the parameters sent (hidden ones left out)
+	 */
+	"ALTER TABLE apps ADD COLUMN target TEXT;"
+	"ALTER TABLE apps ADD COLUMN stack TEXT;"
+	"ALTER TABLE apps ADD COLUMN template_from_repo INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE releases ADD COLUMN target TEXT;"
+	"ALTER TABLE releases ADD COLUMN glance_id TEXT;"
+	"ALTER TABLE releases ADD COLUMN stack_id TEXT;"
+	"ALTER TABLE releases ADD COLUMN stack_status TEXT;"
+	"ALTER TABLE releases ADD COLUMN template_hash TEXT;"
+	"ALTER TABLE releases ADD COLUMN params TEXT;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -598,11 +615,14 @@ void store_app_release(struct store_app *a)
 	free(a->dockerfile);
 	free(a->health_path);
 	free(a->secrets);
+	free(a->target);
+	free(a->stack);
 	store_app_init(a);
 }
 
 #define APP_COLUMNS "name, repo, branch, template, params, upstream, " \
-	"dockerfile, health_path, port, gate, created, secrets, memory, pids"
+	"dockerfile, health_path, port, gate, created, secrets, memory, pids, " \
+	"target, stack, template_from_repo"
 #define APP_SELECT APP_COLUMNS ", COALESCE(public_port, 0)"
 
 static void app_from_row(sqlite3_stmt *st, struct store_app *a)
@@ -622,7 +642,10 @@ static void app_from_row(sqlite3_stmt *st, struct store_app *a)
 	a->secrets = store_col_dup(st, 11);
 	a->memory = sqlite3_column_int64(st, 12);
 	a->pids = sqlite3_column_int(st, 13);
-	a->public_port = sqlite3_column_int(st, 14);
+	a->target = store_col_dup(st, 14);
+	a->stack = store_col_dup(st, 15);
+	a->template_from_repo = sqlite3_column_int(st, 16);
+	a->public_port = sqlite3_column_int(st, 17);
 }
 
 static void app_bind(sqlite3_stmt *st, const struct store_app *a)
@@ -642,6 +665,9 @@ static void app_bind(sqlite3_stmt *st, const struct store_app *a)
 	store_bind_text(st, 12, a->secrets ? a->secrets : "{}");
 	sqlite3_bind_int64(st, 13, a->memory);
 	sqlite3_bind_int(st, 14, a->pids);
+	store_bind_text(st, 15, a->target);
+	store_bind_text(st, 16, a->stack);
+	sqlite3_bind_int(st, 17, a->template_from_repo);
 }
 
 static int app_conflict(struct store *s, const struct store_app *a,
@@ -683,7 +709,7 @@ static int app_create_tx(struct store *s, void *payload, struct err *err)
 	if (app_conflict(s, a, err) < 0 || store_repo_add(s, a->repo, err) < 0)
 		return -1;
 	if (store_prep(s, "INSERT INTO apps (" APP_COLUMNS ") VALUES "
-		 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
+		 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
 		return -1;
 	app_bind(st, a);
 	ret = store_step_done(s, st, "create app", err);
@@ -708,7 +734,8 @@ static int app_update_tx(struct store *s, void *payload, struct err *err)
 	if (store_prep(s, "UPDATE apps SET repo = ?2, branch = ?3, template = ?4, "
 		 "params = ?5, upstream = ?6, dockerfile = ?7, "
 		 "health_path = ?8, port = ?9, gate = ?10, secrets = ?12, "
-		 "memory = ?13, pids = ?14 WHERE name = ?1",
+		 "memory = ?13, pids = ?14, target = ?15, stack = ?16, "
+		 "template_from_repo = ?17 WHERE name = ?1",
 		 &st, err) < 0)
 		return -1;
 	app_bind(st, a);

@@ -123,6 +123,11 @@ struct store_app {
 				   reach the container's environment only */
 	long long memory;	/* bytes; -1: local.memory; 0: no limit */
 	int pids;		/* -1: local.pids; 0: no limit */
+	char *target;		/* "local", "openstack", or NULL: openstack
+				   when a cloud is configured, else local */
+	char *stack;		/* Heat stack name, or NULL: the app's name */
+	int template_from_repo;	/* the template is .solum/heat.yaml of the
+				   pushed tree */
 	time_t created;
 };
 
@@ -182,6 +187,13 @@ struct store_release {
 	time_t created, started, finished;
 	long build_ms, push_ms, deploy_ms;
 	int container_port;	/* the port the app listens on inside */
+	char *target;		/* "local" or "openstack"; NULL: local */
+	char *glance_id;	/* openstack: the Glance image */
+	char *stack_id;		/* openstack: the Heat stack */
+	char *stack_status;	/* openstack: its final status */
+	char *template_hash;	/* openstack: sha256 of the template sent */
+	char *params;		/* openstack: JSON of the parameters sent,
+				   hidden ones left out */
 };
 
 void store_release_init(struct store_release *r);

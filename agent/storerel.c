@@ -43,13 +43,20 @@ void store_release_release(struct store_release *r)
 	free(r->url);
 	free(r->pusher);
 	free(r->error);
+	free(r->target);
+	free(r->glance_id);
+	free(r->stack_id);
+	free(r->stack_status);
+	free(r->template_hash);
+	free(r->params);
 	store_release_init(r);
 }
 
 #define REL_COLUMNS "app, number, status, commit_oid, tree_oid, build_key, " \
 	"image, image_id, digest, container, host_port, url, source, pusher, " \
 	"error, pid, created, started, finished, build_ms, push_ms, deploy_ms, " \
-	"container_port"
+	"container_port, target, glance_id, stack_id, stack_status, " \
+	"template_hash, params"
 
 static void release_from_row(sqlite3_stmt *st, struct store_release *r)
 {
@@ -77,6 +84,12 @@ static void release_from_row(sqlite3_stmt *st, struct store_release *r)
 	r->push_ms = (long)sqlite3_column_int64(st, 20);
 	r->deploy_ms = (long)sqlite3_column_int64(st, 21);
 	r->container_port = sqlite3_column_int(st, 22);
+	r->target = store_col_dup(st, 23);
+	r->glance_id = store_col_dup(st, 24);
+	r->stack_id = store_col_dup(st, 25);
+	r->stack_status = store_col_dup(st, 26);
+	r->template_hash = store_col_dup(st, 27);
+	r->params = store_col_dup(st, 28);
 }
 
 static int release_create_tx(struct store *s, void *payload, struct err *err)
@@ -134,7 +147,9 @@ int store_release_update(struct store *s, const struct store_release *r,
 		 "image_id = ?5, digest = ?6, container = ?7, host_port = ?8, "
 		 "url = ?9, error = ?10, pid = ?11, started = ?12, "
 		 "finished = ?13, build_ms = ?14, push_ms = ?15, "
-		 "deploy_ms = ?16, source = ?17, container_port = ?18 "
+		 "deploy_ms = ?16, source = ?17, container_port = ?18, "
+		 "target = ?19, glance_id = ?20, stack_id = ?21, "
+		 "stack_status = ?22, template_hash = ?23, params = ?24 "
 		 "WHERE app = ?1 AND number = ?2",
 		 &st, err) < 0)
 		return -1;
@@ -156,6 +171,12 @@ int store_release_update(struct store *s, const struct store_release *r,
 	sqlite3_bind_int64(st, 16, r->deploy_ms);
 	sqlite3_bind_int(st, 17, r->source);
 	sqlite3_bind_int(st, 18, r->container_port);
+	store_bind_text(st, 19, r->target);
+	store_bind_text(st, 20, r->glance_id);
+	store_bind_text(st, 21, r->stack_id);
+	store_bind_text(st, 22, r->stack_status);
+	store_bind_text(st, 23, r->template_hash);
+	store_bind_text(st, 24, r->params);
 	ret = store_step_done(s, st, "update release", err);
 	if (!ret && sqlite3_changes(s->db) == 0)
 		ret = err_set(err, "release '%s' v%d not found", r->app,
