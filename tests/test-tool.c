@@ -19,6 +19,7 @@ static const struct {
 	{ "release", tool_release, "release HOME reap|cancel|holder APP [N]: the reaper, cancel, who holds a deploy lock" },
 	{ "authkey", tool_authkey, "authkey LINE: parse an authorized_keys line, print the fingerprint" },
 	{ "keystone", tool_keystone, "keystone CLOUD [--describe] [--get TYPE PATH] ...: authenticate, print the catalog's types and the token's length" },
+	{ "heat", tool_heat, "heat CLOUD deploy|get|delete STACK ...: drive a Heat stack, events on stdout" },
 };
 
 int main(int argc, char **argv)
