@@ -308,7 +308,8 @@ static int os_release(struct target_run *t, struct err *err)
 	if (update_stack(t, &os->tpl, &args, err) < 0)
 		goto out;
 	osimages_prune(t->ctx, os->ks, t->app->name,
-		       t->ctx->cfg.openstack_keep_images, t->out);
+		       t->ctx->cfg.openstack_keep_images, t->rel->glance_id,
+		       t->out);
 	ret = 0;
 out:
 	if (ret < 0 && uploaded)
@@ -411,7 +412,7 @@ static int os_recover(struct ctx *ctx, const char *app, int serving,
 		return -1;
 	}
 	rc = osimages_prune(ctx, ks, app, ctx->cfg.openstack_keep_images,
-			    NULL);
+			    NULL, NULL);
 	openstack_disconnect(&cloud, ks);
 	return rc ? err_set(err, "%d Glance images of '%s' could not be removed",
 			    rc, app) : 0;
@@ -419,8 +420,10 @@ static int os_recover(struct ctx *ctx, const char *app, int serving,
 
 static int deployed_here(const struct store_release *r, void *payload)
 {
-	(void)payload;
-	return r->target && !strcmp(r->target, "openstack");
+	int *found = payload;
+
+	*found = r->target && !strcmp(r->target, "openstack");
+	return *found;
 }
 
 static int os_destroy(struct ctx *ctx, const struct store_app *app,
@@ -430,12 +433,13 @@ static int os_destroy(struct ctx *ctx, const struct store_app *app,
 	struct clouds_cloud cloud;
 	struct keystone *ks = NULL;
 	struct heat *heat = NULL;
-	int rc;
+	int rc, found = 0;
 
-	rc = store_release_list(ctx->store, app->name, 0, deployed_here, NULL,
-				err);
-	if (rc <= 0)
-		return rc;	/* never deployed to OpenStack: nothing there */
+	if (store_release_list(ctx->store, app->name, 0, deployed_here, &found,
+			       err) < 0)
+		return -1;
+	if (!found)
+		return 0;	/* never deployed to OpenStack: nothing there */
 	o.last_ms = out_now_ms();
 	rc = openstack_connect(&ctx->cfg, &cloud, &ks, err);
 	if (!rc)

@@ -110,7 +110,7 @@ static int note_doomed(const struct glance_image *img, void *payload)
 }
 
 int osimages_prune(struct ctx *ctx, struct keystone *ks, const char *app,
-		   int keep, struct out *out)
+		   int keep, const char *current, struct out *out)
 {
 	struct needed n = { STRVEC_INIT, keep, 0 };
 	struct prune p = { ks, &n, out, STRVEC_INIT };
@@ -118,6 +118,8 @@ int osimages_prune(struct ctx *ctx, struct keystone *ks, const char *app,
 	size_t i;
 	int failed = 0;
 
+	if (current)
+		strvec_push(&n.ids, current);
 	/* everything the store knows first: an image it cannot place stays */
 	if (store_release_list(ctx->store, app, 0, note_needed, &n, &e) < 0 ||
 	    store_release_list_unfinished(ctx->store, app, note_unfinished,

@@ -19,12 +19,13 @@ int osimages_for_release(struct target_run *t, struct keystone *ks,
  * Delete the app's Glance images that no release needs: those of no
  * succeeded release (left by a failed or killed deploy), and those of
  * succeeded releases beyond the newest `keep` of them. Images of the
- * `keep` newest succeeded releases stay, whatever their age. Each one
- * deleted is told on `out` (may be NULL). Errors are warnings: returns
- * how many could not be deleted.
+ * `keep` newest succeeded releases stay, whatever their age, and so
+ * does `current` (the image of the release being made; may be NULL).
+ * Each one deleted is told on `out` (may be NULL). Errors are warnings:
+ * returns how many could not be deleted.
  */
 int osimages_prune(struct ctx *ctx, struct keystone *ks, const char *app,
-		   int keep, struct out *out);
+		   int keep, const char *current, struct out *out);
 
 /* Delete every image of the app (app delete --purge); told on `out`. */
 int osimages_purge(struct keystone *ks, const char *app, FILE *out,
