@@ -231,6 +231,21 @@ test_expect_success DOCKER,REGISTRY,OPENSTACK 'the push after Keystone is back d
 	test "$(stack_param web release)" = 7
 '
 
+test_expect_success DOCKER,REGISTRY,OPENSTACK 'kill -9 before the stack update: the next command removes the orphan image' '
+	images web >before &&
+	make_app web six &&
+	push web -o deploy=skip &&
+	deploy_paused web stack &&
+	images web >during &&
+	test_line_count = $(( $(wc -l <before) + 1 )) during &&
+	kill_hard "$DEPLOY_PID" &&
+	solum releases web >rels &&
+	test_grep "^v8 .*failed.*(interrupted)" rels &&
+	images web >after &&
+	test_cmp before after &&
+	test "$(stack_param web release)" = 7
+'
+
 test_expect_success DOCKER,REGISTRY,OPENSTACK 'app delete deletes the stack and keeps the images; --purge drops them' '
 	solum app delete web >del.out &&
 	test_grep "deleted stack web" del.out &&
