@@ -52,6 +52,8 @@ struct follow {
 	char *status, *reason;		/* stack_status as last polled */
 	int started;			/* the action is seen to run */
 	int gone;			/* the stack is not found any more */
+	int deleting;			/* the action is a delete */
+	int settled;			/* polls that found it not busy */
 	long long deadline_ms;
 };
 
@@ -341,7 +343,7 @@ static int answer_error(struct heat *h, const struct http_response *res,
 	buf_vaddf(&what, fmt, ap);
 	va_end(ap);
 	if (res->status == 403 && c && c->auth_type == CLOUDS_AUTH_APPCRED) {
-		err_set(err, "heat: %s: HTTP 403: Heat could not create a trust for this application credential; use auth_type password for cloud '%s' in clouds.yaml (or the operator sets keystone's insecure allow_insecure_application_credential_trust_escalation)",
+		err_set(err, "heat: %s: HTTP 403: Heat cannot create a trust with a token of an application credential; use auth_type password for cloud '%s' in clouds.yaml (the only other way: the operator sets keystone's insecure allow_insecure_application_credential_trust_escalation)",
 			what.ptr, c->name ? c->name : "?");
 	} else {
 		add_message(&msg, res, m);
@@ -630,11 +632,24 @@ static int poll_once(struct follow *f, struct err *err)
 			f->started = 1;
 		heat_stack_release(&s);
 	}
-	if (!f->gone && get_events(f, on_event, err) < 0)
+	/* the events of a deleted stack are still there, by id */
+	if (get_events(f, on_event, err) < 0)
 		return -1;
 	if (f->gone)
 		return 1;
-	return f->started && !ends_with(f->status, "_IN_PROGRESS");
+	if (ends_with(f->status, "_IN_PROGRESS")) {
+		f->settled = 0;
+		return 0;
+	}
+	/*
+	 * A delete that came during a create ends when the create has
+	 * rolled back, and Heat may leave that stack (ROLLBACK_COMPLETE):
+	 * a status that stays put for a few polls is the delete's end too.
+	 */
+	if (f->deleting)
+		return starts_with(f->status, "DELETE_", NULL) ||
+		       ++f->settled >= 3;
+	return f->started;
 }
 
 /* Sleep `ms`, ticking `out` (progress lines; -1 once cancelled). */
@@ -692,37 +707,57 @@ static const char *cause(const struct follow *f, struct buf *b)
 
 /* ---- delete ---- */
 
-/* DELETE a stack whose id is known, and follow it until it is gone. */
+/* DELETE; 1 when the stack is already gone. */
+static int send_delete(struct heat *h, const char *name, const char *path,
+		       const struct mask *m, struct err *err)
+{
+	struct http_response res;
+	int ret = -1;
+
+	http_response_init(&res);
+	if (call(h, "DELETE", path, NULL, 0, &res, err) < 0)
+		err_wrap(err, "heat: delete stack '%s'", name);
+	else if (res.status == 404)
+		ret = 1;
+	else if (res.status >= 200 && res.status < 300)
+		ret = 0;
+	else
+		answer_error(h, &res, m, err, "delete stack '%s'", name);
+	http_response_release(&res);
+	return ret;
+}
+
+/*
+ * DELETE a stack whose id is known, and follow it until it is gone. A
+ * stack left in another final status (a create rolled back on the way)
+ * is deleted again, a few times at most.
+ */
 static int delete_known(struct heat *h, const char *name, const char *id,
 			long timeout_secs, struct out *out,
 			const struct mask *m, struct err *err)
 {
-	struct http_response res;
 	struct follow f;
 	struct buf why = BUF_INIT;
 	char *path = xstrfmt("/stacks/%s/%s", name, id);
-	int ret = -1;
+	int ret = -1, tries, rc;
 
-	http_response_init(&res);
 	follow_init(&f, h, out, m, name);
 	xsnprintf(f.id, sizeof(f.id), "%s", id);
 	f.deadline_ms = out_now_ms() + timeout_secs * 1000;
+	f.deleting = 1;
 	if (seed(&f, err) < 0)
 		goto out;
-	if (call(h, "DELETE", path, NULL, 0, &res, err) < 0) {
-		err_wrap(err, "heat: delete stack '%s'", name);
-		goto out;
+	for (tries = 0; tries < 3; tries++) {
+		if ((rc = send_delete(h, name, path, m, err)) < 0)
+			goto out;
+		if (rc > 0 || follow_run(&f, err) < 0) {
+			ret = rc > 0 ? 0 : -1;
+			goto out;
+		}
+		if (f.gone || starts_with(f.status, "DELETE_", NULL))
+			break;
+		f.settled = 0;
 	}
-	if (res.status == 404) {
-		ret = 0;
-		goto out;
-	}
-	if (res.status != 204 && res.status != 200 && res.status != 202) {
-		answer_error(h, &res, m, err, "delete stack '%s'", name);
-		goto out;
-	}
-	if (follow_run(&f, err) < 0)
-		goto out;
 	if (!f.gone && strcmp(f.status, "DELETE_COMPLETE")) {
 		err_masked(err, m, "heat: delete of stack '%s' ended %s: %s",
 			   name, f.status, cause(&f, &why));
@@ -732,7 +767,6 @@ static int delete_known(struct heat *h, const char *name, const char *id,
 out:
 	follow_release(&f);
 	buf_release(&why);
-	http_response_release(&res);
 	free(path);
 	return ret;
 }
