@@ -507,7 +507,7 @@ static int stack_show(struct heat *h, const char *name, const char *id,
 	}
 	if (!strcmp(s->status, "DELETE_COMPLETE")) {
 		heat_stack_release(s);
-		err_set(err, "heat: stack '%s' not found (deleted)", name);
+		err_set(err, "heat: stack '%s' not found", name);
 		err->code = HEAT_ENOTFOUND;
 		goto out;
 	}
@@ -590,8 +590,9 @@ static int get_events(struct follow *f, heat_event_fn *cb, struct err *err)
 	int ret = -1;
 
 	http_response_init(&res);
-	path = xstrfmt("/stacks/%s/%s/events?sort_dir=asc&nested_depth=2",
-		       f->name, f->id);
+	/* nested_depth lists nothing once a delete has begun */
+	path = xstrfmt("/stacks/%s/%s/events?sort_dir=asc%s", f->name, f->id,
+		       f->deleting ? "" : "&nested_depth=2");
 	if (call(f->h, "GET", path, NULL, MAX_EVENTS_BODY, &res, err) < 0) {
 		err_wrap(err, "heat: events of stack '%s'", f->name);
 		goto out;
