@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "heat.h"
 #include "http.h"
+#include "redact.h"
 #include "banned.h"
 
 #define MAX_BODY (1u << 20)		/* a stack, an error answer */
@@ -26,7 +27,6 @@
 #define POLL_MS 1000
 #define MAX_POLL_ERRORS 5		/* failed polls in a row */
 #define MAX_BUSY_RETRIES 20		/* 409 answers to one update */
-#define MASK "******"
 
 struct heat {
 	struct keystone *ks;		/* borrowed */
@@ -34,16 +34,11 @@ struct heat {
 	char *url;			/* the orchestration endpoint */
 };
 
-/* The values of hidden parameters, as sent and JSON-escaped. */
-struct mask {
-	struct strvec values;		/* secrets: freed with free_secret */
-};
-
 /* A stack action being followed to its end. */
 struct follow {
 	struct heat *h;
 	struct out *out;		/* NULL: events are not shown */
-	const struct mask *mask;
+	const struct redact *mask;
 	const char *name;
 	char id[MAX_ID + 1];
 	struct strvec seen;		/* event ids, sorted */
@@ -127,106 +122,29 @@ static void set_str(char **dst, const char *s)
 
 /* ---- hidden values ---- */
 
-static int longest_first(const void *a, const void *b)
-{
-	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
-
-	return la < lb ? 1 : la > lb ? -1 : 0;
-}
-
-static void mask_push(struct mask *m, const char *v)
-{
-	json_t *j;
-	char *quoted;
-	size_t n;
-
-	if (!*v)
-		return;
-	strvec_push(&m->values, v);
-	/* as it appears inside JSON (an output dumped compact) */
-	j = json_string(v);
-	quoted = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-	json_decref(j);
-	if (!quoted)
-		return;
-	n = strlen(quoted);
-	if (n > 2 && (n - 2 != strlen(v) || memcmp(quoted + 1, v, n - 2))) {
-		quoted[n - 1] = '\0';
-		strvec_push(&m->values, quoted + 1);
-	}
-	free_secret(quoted);
-}
-
-static void mask_init(struct mask *m, const struct heat_spec *spec)
+static void mask_init(struct redact *m, const struct heat_spec *spec)
 {
 	size_t i;
 
-	strvec_init(&m->values);
+	redact_init(m);
 	for (i = 0; spec->hidden && i < spec->hidden->nr; i++) {
 		json_t *v = json_object_get(spec->params, spec->hidden->v[i]);
 		char *text;
 
 		if (json_is_string(v)) {
-			mask_push(m, json_string_value(v));
+			redact_add(m, json_string_value(v));
 		} else if (v && (text = json_dumps(v, JSON_COMPACT |
 						     JSON_ENCODE_ANY))) {
-			mask_push(m, text);
+			redact_add(m, text);
 			free_secret(text);
 		}
 	}
-	if (m->values.nr)
-		qsort(m->values.v, m->values.nr, sizeof(*m->values.v),
-		      longest_first);
-}
-
-static void mask_release(struct mask *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->values.nr; i++) {
-		free_secret(m->values.v[i]);
-		m->values.v[i] = NULL;
-	}
-	m->values.nr = 0;
-	strvec_clear(&m->values);
-}
-
-/*
- * Append `s` to `b` with every hidden value replaced by MASK and control
- * characters by spaces, then cut to `max` bytes ("..." added): masked
- * before it is cut, so that no part of a value survives.
- */
-static void mask_add(const struct mask *m, struct buf *b, const char *s,
-		     size_t max)
-{
-	struct buf t = BUF_INIT;
-	size_t i;
-
-	while (*s) {
-		for (i = 0; m && i < m->values.nr; i++)
-			if (starts_with(s, m->values.v[i], NULL))
-				break;
-		if (m && i < m->values.nr) {
-			buf_addstr(&t, MASK);
-			s += strlen(m->values.v[i]);
-			continue;
-		}
-		buf_addch(&t, (unsigned char)*s < 0x20 || *s == 0x7f ?
-			  ' ' : *s);
-		s++;
-	}
-	if (t.len > max) {
-		buf_setlen(&t, max);
-		buf_addstr(&t, "...");
-	}
-	buf_addstr(b, t.ptr);
-	buf_release(&t);
 }
 
 /* One line to `out` (may be NULL), masked. */
-static void say(struct out *out, const struct mask *m, const char *fmt, ...)
+static void say(struct out *out, const struct redact *m, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static void say(struct out *out, const struct mask *m, const char *fmt, ...)
+static void say(struct out *out, const struct redact *m, const char *fmt, ...)
 {
 	struct buf raw = BUF_INIT, line = BUF_INIT;
 	va_list ap;
@@ -236,17 +154,18 @@ static void say(struct out *out, const struct mask *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vaddf(&raw, fmt, ap);
 	va_end(ap);
-	mask_add(m, &line, raw.ptr, OUT_LINE_MAX - 8);
+	redact_append(m, &line, raw.ptr, OUT_LINE_MAX - 8);
 	out_line(out, line.ptr);
+	memset(raw.ptr, 0, raw.len);	/* unmasked */
 	buf_release(&raw);
 	buf_release(&line);
 }
 
 /* err_set with the text masked. */
-static int err_masked(struct err *err, const struct mask *m,
+static int err_masked(struct err *err, const struct redact *m,
 		      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static int err_masked(struct err *err, const struct mask *m,
+static int err_masked(struct err *err, const struct redact *m,
 		      const char *fmt, ...)
 {
 	struct buf raw = BUF_INIT, line = BUF_INIT;
@@ -255,8 +174,9 @@ static int err_masked(struct err *err, const struct mask *m,
 	va_start(ap, fmt);
 	buf_vaddf(&raw, fmt, ap);
 	va_end(ap);
-	mask_add(m, &line, raw.ptr, sizeof(err->msg) - 4);
+	redact_append(m, &line, raw.ptr, sizeof(err->msg) - 4);
 	err_set(err, "%s", line.ptr);
+	memset(raw.ptr, 0, raw.len);	/* unmasked */
 	buf_release(&raw);
 	buf_release(&line);
 	return -1;
@@ -300,7 +220,7 @@ static int call(struct heat *h, const char *method, const char *path,
 
 /* Heat's message in an error answer ({"error": {"message": ...}}). */
 static void add_message(struct buf *b, const struct http_response *res,
-			const struct mask *m)
+			const struct redact *m)
 {
 	json_t *root = json_loadb(res->body.ptr, res->body.len, 0, NULL);
 	const char *msg = jstr(json_object_get(root, "error"), "message",
@@ -316,7 +236,7 @@ static void add_message(struct buf *b, const struct http_response *res,
 	}
 	if (msg && *msg) {
 		buf_addstr(b, ": ");
-		mask_add(m, b, msg, MAX_MESSAGE);
+		redact_append(m, b, msg, MAX_MESSAGE);
 		buf_rtrim(b);
 	}
 	buf_release(&first);
@@ -328,11 +248,11 @@ static void add_message(struct buf *b, const struct http_response *res,
  * token of an application credential is Heat failing to create a trust.
  */
 static int answer_error(struct heat *h, const struct http_response *res,
-			const struct mask *m, struct err *err,
+			const struct redact *m, struct err *err,
 			const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 static int answer_error(struct heat *h, const struct http_response *res,
-			const struct mask *m, struct err *err,
+			const struct redact *m, struct err *err,
 			const char *fmt, ...)
 {
 	const struct clouds_cloud *c = keystone_cloud(h->ks);
@@ -471,7 +391,7 @@ static int stack_from(const struct http_response *res, int with_outputs,
 
 /* GET /stacks/NAME[/ID]; the redirect of a lookup by name is followed. */
 static int stack_show(struct heat *h, const char *name, const char *id,
-		      int with_outputs, const struct mask *m,
+		      int with_outputs, const struct redact *m,
 		      struct heat_stack *s, struct err *err)
 {
 	struct http_response res;
@@ -530,7 +450,7 @@ int heat_stack_get(struct heat *h, const char *name, int with_outputs,
 /* ---- following an action ---- */
 
 static void follow_init(struct follow *f, struct heat *h, struct out *out,
-			const struct mask *m, const char *name)
+			const struct redact *m, const char *name)
 {
 	memset(f, 0, sizeof(*f));
 	f->h = h;
@@ -710,7 +630,7 @@ static const char *cause(const struct follow *f, struct buf *b)
 
 /* DELETE; 1 when the stack is already gone. */
 static int send_delete(struct heat *h, const char *name, const char *path,
-		       const struct mask *m, struct err *err)
+		       const struct redact *m, struct err *err)
 {
 	struct http_response res;
 	int ret = -1;
@@ -735,7 +655,7 @@ static int send_delete(struct heat *h, const char *name, const char *path,
  */
 static int delete_known(struct heat *h, const char *name, const char *id,
 			long timeout_secs, struct out *out,
-			const struct mask *m, struct err *err)
+			const struct redact *m, struct err *err)
 {
 	struct follow f;
 	struct buf why = BUF_INIT;
@@ -1045,7 +965,7 @@ static void take_outputs(struct follow *f, json_t *outputs,
 		if (!json_is_string(v))
 			text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		buf_reset(&val);
-		mask_add(f->mask, &val, text ? text : json_string_value(v),
+		redact_append(f->mask, &val, text ? text : json_string_value(v),
 			 MAX_OUTPUT);
 		say(f->out, f->mask, "  heat: output %s = %s", keys.v[i],
 		    val.ptr);
@@ -1062,7 +982,7 @@ static void take_outputs(struct follow *f, json_t *outputs,
 int heat_deploy(struct heat *h, const struct heat_spec *spec, struct out *out,
 		struct heat_result *r, struct err *err)
 {
-	struct mask m;
+	struct redact m;
 	struct follow f;
 	struct heat_stack s;
 	long long limit_ms, start = out_now_ms();
@@ -1105,6 +1025,6 @@ int heat_deploy(struct heat *h, const struct heat_spec *spec, struct out *out,
 	ret = 0;
 out:
 	follow_release(&f);
-	mask_release(&m);
+	redact_release(&m);
 	return ret;
 }
