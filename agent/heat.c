@@ -8,13 +8,11 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "heat.h"
-#include "http.h"
+#include "heatapi.h"
 #include "banned.h"
 
 #define MAX_BODY (1u << 20)		/* a stack, an error answer */
-#define MAX_EVENTS_BODY (16u << 20)	/* up to 10000 events of ~1 KiB */
-#define MAX_ID 64
+#define MAX_ID HEAT_MAX_ID
 #define MAX_NAME 255
 #define MAX_STATUS 64
 #define MAX_REASON 2048
@@ -23,37 +21,7 @@
 #define MAX_URL 2048
 #define MAX_TIMEOUT_MINS (7 * 24 * 60)
 #define REQUEST_SECS 60
-#define POLL_MS 1000
-#define MAX_POLL_ERRORS 5		/* failed polls in a row */
 #define MAX_BUSY_RETRIES 20		/* 409 answers to one update */
-#define MASK "******"
-
-struct heat {
-	struct keystone *ks;		/* borrowed */
-	struct http *http;
-	char *url;			/* the orchestration endpoint */
-};
-
-/* The values of hidden parameters, as sent and JSON-escaped. */
-struct mask {
-	struct strvec values;		/* secrets: freed with free_secret */
-};
-
-/* A stack action being followed to its end. */
-struct follow {
-	struct heat *h;
-	struct out *out;		/* NULL: events are not shown */
-	const struct mask *mask;
-	const char *name;
-	char id[MAX_ID + 1];
-	struct strvec seen;		/* event ids, sorted */
-	char *fail_res, *fail_reason;	/* the first resource that failed */
-	char *stack_reason;		/* the stack's own FAILED event */
-	char *status, *reason;		/* stack_status as last polled */
-	int started;			/* the action is seen to run */
-	int gone;			/* the stack is not found any more */
-	long long deadline_ms;
-};
 
 /* ---- small helpers ---- */
 
@@ -72,7 +40,7 @@ static int valid_id(const char *s)
 }
 
 /* Heat's stack names: a letter, then letters, digits, "_.-" (ids pass). */
-static int valid_name(const char *s)
+int heat_valid_name(const char *s)
 {
 	size_t n = s ? strlen(s) : 0, i;
 
@@ -99,7 +67,7 @@ static int valid_status(const char *s)
 	return 1;
 }
 
-static int ends_with(const char *s, const char *suffix)
+int heat_ends_with(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 
@@ -117,7 +85,7 @@ static const char *jstr(json_t *o, const char *key, size_t max)
 	return json_string_value(v);
 }
 
-static void set_str(char **dst, const char *s)
+void heat_set_str(char **dst, const char *s)
 {
 	free(*dst);
 	*dst = s ? xstrdup(s) : NULL;
@@ -125,106 +93,27 @@ static void set_str(char **dst, const char *s)
 
 /* ---- hidden values ---- */
 
-static int longest_first(const void *a, const void *b)
-{
-	size_t la = strlen(*(char *const *)a), lb = strlen(*(char *const *)b);
-
-	return la < lb ? 1 : la > lb ? -1 : 0;
-}
-
-static void mask_push(struct mask *m, const char *v)
-{
-	json_t *j;
-	char *quoted;
-	size_t n;
-
-	if (!*v)
-		return;
-	strvec_push(&m->values, v);
-	/* as it appears inside JSON (an output dumped compact) */
-	j = json_string(v);
-	quoted = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-	json_decref(j);
-	if (!quoted)
-		return;
-	n = strlen(quoted);
-	if (n > 2 && (n - 2 != strlen(v) || memcmp(quoted + 1, v, n - 2))) {
-		quoted[n - 1] = '\0';
-		strvec_push(&m->values, quoted + 1);
-	}
-	free_secret(quoted);
-}
-
-static void mask_init(struct mask *m, const struct heat_spec *spec)
+static void mask_init(struct redact *m, const struct heat_spec *spec)
 {
 	size_t i;
 
-	strvec_init(&m->values);
+	redact_init(m);
 	for (i = 0; spec->hidden && i < spec->hidden->nr; i++) {
 		json_t *v = json_object_get(spec->params, spec->hidden->v[i]);
 		char *text;
 
 		if (json_is_string(v)) {
-			mask_push(m, json_string_value(v));
+			redact_add(m, json_string_value(v));
 		} else if (v && (text = json_dumps(v, JSON_COMPACT |
 						     JSON_ENCODE_ANY))) {
-			mask_push(m, text);
+			redact_add(m, text);
 			free_secret(text);
 		}
 	}
-	if (m->values.nr)
-		qsort(m->values.v, m->values.nr, sizeof(*m->values.v),
-		      longest_first);
-}
-
-static void mask_release(struct mask *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->values.nr; i++) {
-		free_secret(m->values.v[i]);
-		m->values.v[i] = NULL;
-	}
-	m->values.nr = 0;
-	strvec_clear(&m->values);
-}
-
-/*
- * Append `s` to `b` with every hidden value replaced by MASK and control
- * characters by spaces, then cut to `max` bytes ("..." added): masked
- * before it is cut, so that no part of a value survives.
- */
-static void mask_add(const struct mask *m, struct buf *b, const char *s,
-		     size_t max)
-{
-	struct buf t = BUF_INIT;
-	size_t i;
-
-	while (*s) {
-		for (i = 0; m && i < m->values.nr; i++)
-			if (starts_with(s, m->values.v[i], NULL))
-				break;
-		if (m && i < m->values.nr) {
-			buf_addstr(&t, MASK);
-			s += strlen(m->values.v[i]);
-			continue;
-		}
-		buf_addch(&t, (unsigned char)*s < 0x20 || *s == 0x7f ?
-			  ' ' : *s);
-		s++;
-	}
-	if (t.len > max) {
-		buf_setlen(&t, max);
-		buf_addstr(&t, "...");
-	}
-	buf_addstr(b, t.ptr);
-	buf_release(&t);
 }
 
 /* One line to `out` (may be NULL), masked. */
-static void say(struct out *out, const struct mask *m, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void say(struct out *out, const struct mask *m, const char *fmt, ...)
+void heat_say(struct out *out, const struct redact *m, const char *fmt, ...)
 {
 	struct buf raw = BUF_INIT, line = BUF_INIT;
 	va_list ap;
@@ -234,17 +123,15 @@ static void say(struct out *out, const struct mask *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vaddf(&raw, fmt, ap);
 	va_end(ap);
-	mask_add(m, &line, raw.ptr, OUT_LINE_MAX - 8);
+	redact_append(m, &line, raw.ptr, OUT_LINE_MAX - 8);
 	out_line(out, line.ptr);
+	memset(raw.ptr, 0, raw.len);	/* unmasked */
 	buf_release(&raw);
 	buf_release(&line);
 }
 
 /* err_set with the text masked. */
-static int err_masked(struct err *err, const struct mask *m,
-		      const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int err_masked(struct err *err, const struct mask *m,
+int heat_err_masked(struct err *err, const struct redact *m,
 		      const char *fmt, ...)
 {
 	struct buf raw = BUF_INIT, line = BUF_INIT;
@@ -253,8 +140,9 @@ static int err_masked(struct err *err, const struct mask *m,
 	va_start(ap, fmt);
 	buf_vaddf(&raw, fmt, ap);
 	va_end(ap);
-	mask_add(m, &line, raw.ptr, sizeof(err->msg) - 4);
+	redact_append(m, &line, raw.ptr, sizeof(err->msg) - 4);
 	err_set(err, "%s", line.ptr);
+	memset(raw.ptr, 0, raw.len);	/* unmasked */
 	buf_release(&raw);
 	buf_release(&line);
 	return -1;
@@ -263,7 +151,7 @@ static int err_masked(struct err *err, const struct mask *m,
 /* ---- requests ---- */
 
 /* One request, JSON both ways; `body` (may be NULL) is sent and wiped. */
-static int call(struct heat *h, const char *method, const char *path,
+int heat_call(struct heat *h, const char *method, const char *path,
 		json_t *body, size_t max_body, struct http_response *res,
 		struct err *err)
 {
@@ -298,7 +186,7 @@ static int call(struct heat *h, const char *method, const char *path,
 
 /* Heat's message in an error answer ({"error": {"message": ...}}). */
 static void add_message(struct buf *b, const struct http_response *res,
-			const struct mask *m)
+			const struct redact *m)
 {
 	json_t *root = json_loadb(res->body.ptr, res->body.len, 0, NULL);
 	const char *msg = jstr(json_object_get(root, "error"), "message",
@@ -314,7 +202,7 @@ static void add_message(struct buf *b, const struct http_response *res,
 	}
 	if (msg && *msg) {
 		buf_addstr(b, ": ");
-		mask_add(m, b, msg, MAX_MESSAGE);
+		redact_append(m, b, msg, MAX_MESSAGE);
 		buf_rtrim(b);
 	}
 	buf_release(&first);
@@ -325,12 +213,8 @@ static void add_message(struct buf *b, const struct http_response *res,
  * The error of an answer that is not what `what` wanted. A 403 to a
  * token of an application credential is Heat failing to create a trust.
  */
-static int answer_error(struct heat *h, const struct http_response *res,
-			const struct mask *m, struct err *err,
-			const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static int answer_error(struct heat *h, const struct http_response *res,
-			const struct mask *m, struct err *err,
+int heat_answer_error(struct heat *h, const struct http_response *res,
+			const struct redact *m, struct err *err,
 			const char *fmt, ...)
 {
 	const struct clouds_cloud *c = keystone_cloud(h->ks);
@@ -341,11 +225,11 @@ static int answer_error(struct heat *h, const struct http_response *res,
 	buf_vaddf(&what, fmt, ap);
 	va_end(ap);
 	if (res->status == 403 && c && c->auth_type == CLOUDS_AUTH_APPCRED) {
-		err_set(err, "heat: %s: HTTP 403: Heat could not create a trust for this application credential; use auth_type password for cloud '%s' in clouds.yaml (or the operator sets keystone's insecure allow_insecure_application_credential_trust_escalation)",
+		err_set(err, "heat: %s: HTTP 403: Heat cannot create a trust with a token of an application credential; use auth_type password for cloud '%s' in clouds.yaml (the only other way: the operator sets keystone's insecure allow_insecure_application_credential_trust_escalation)",
 			what.ptr, c->name ? c->name : "?");
 	} else {
 		add_message(&msg, res, m);
-		err_masked(err, m, "heat: %s: HTTP %ld%s", what.ptr,
+		heat_err_masked(err, m, "heat: %s: HTTP %ld%s", what.ptr,
 			   res->status, msg.ptr);
 	}
 	buf_release(&msg);
@@ -458,8 +342,8 @@ static int stack_from(const struct http_response *res, int with_outputs,
 	}
 	s->id = xstrdup(id);
 	s->status = xstrdup(status);
-	set_str(&s->name, jstr(st, "stack_name", MAX_NAME));
-	set_str(&s->reason, jstr(st, "stack_status_reason", MAX_REASON));
+	heat_set_str(&s->name, jstr(st, "stack_name", MAX_NAME));
+	heat_set_str(&s->reason, jstr(st, "stack_status_reason", MAX_REASON));
 	if (with_outputs)
 		s->outputs = json_is_array(outputs) ? outputs_from(outputs) :
 			     json_object();
@@ -468,8 +352,8 @@ static int stack_from(const struct http_response *res, int with_outputs,
 }
 
 /* GET /stacks/NAME[/ID]; the redirect of a lookup by name is followed. */
-static int stack_show(struct heat *h, const char *name, const char *id,
-		      int with_outputs, const struct mask *m,
+int heat_stack_show(struct heat *h, const char *name, const char *id,
+		      int with_outputs, const struct redact *m,
 		      struct heat_stack *s, struct err *err)
 {
 	struct http_response res;
@@ -481,13 +365,13 @@ static int stack_show(struct heat *h, const char *name, const char *id,
 	http_response_init(&res);
 	path = xstrfmt("/stacks/%s%s%s%s", name, id ? "/" : "", id ? id : "",
 		       with_outputs ? "" : "?resolve_outputs=False");
-	if (call(h, "GET", path, NULL, 0, &res, err) < 0) {
+	if (heat_call(h, "GET", path, NULL, 0, &res, err) < 0) {
 		err_wrap(err, "heat: stack '%s'", name);
 		goto out;
 	}
 	if (!id && res.status == 302 &&
 	    !id_from_location(http_response_header(&res, "Location"), found)) {
-		ret = stack_show(h, name, found, with_outputs, m, s, err);
+		ret = heat_stack_show(h, name, found, with_outputs, m, s, err);
 		goto out;
 	}
 	if (res.status == 404) {
@@ -496,7 +380,7 @@ static int stack_show(struct heat *h, const char *name, const char *id,
 		goto out;
 	}
 	if (res.status != 200) {
-		answer_error(h, &res, m, err, "stack '%s'", name);
+		heat_answer_error(h, &res, m, err, "stack '%s'", name);
 		goto out;
 	}
 	if (stack_from(&res, with_outputs, s, err) < 0) {
@@ -505,7 +389,7 @@ static int stack_show(struct heat *h, const char *name, const char *id,
 	}
 	if (!strcmp(s->status, "DELETE_COMPLETE")) {
 		heat_stack_release(s);
-		err_set(err, "heat: stack '%s' not found (deleted)", name);
+		err_set(err, "heat: stack '%s' not found", name);
 		err->code = HEAT_ENOTFOUND;
 		goto out;
 	}
@@ -520,250 +404,16 @@ int heat_stack_get(struct heat *h, const char *name, int with_outputs,
 		   struct heat_stack *out, struct err *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (!valid_name(name))
+	if (!heat_valid_name(name))
 		return err_set(err, "heat: invalid stack name or id");
-	return stack_show(h, name, NULL, with_outputs, NULL, out, err);
-}
-
-/* ---- following an action ---- */
-
-static void follow_init(struct follow *f, struct heat *h, struct out *out,
-			const struct mask *m, const char *name)
-{
-	memset(f, 0, sizeof(*f));
-	f->h = h;
-	f->out = out;
-	f->mask = m;
-	f->name = name;
-	strvec_init(&f->seen);
-}
-
-static void follow_release(struct follow *f)
-{
-	strvec_clear(&f->seen);
-	free(f->fail_res);
-	free(f->fail_reason);
-	free(f->stack_reason);
-	free(f->status);
-	free(f->reason);
-}
-
-/* heat_event_fn: show a new event; remember what failed first. */
-static void on_event(const char *res, const char *status, const char *reason,
-		     void *payload)
-{
-	struct follow *f = payload;
-	int stack = !strcmp(res, f->name);
-
-	if (stack)
-		f->started = 1;
-	if (ends_with(status, "_FAILED")) {
-		if (!stack && !f->fail_res) {
-			f->fail_res = xstrdup(res);
-			f->fail_reason = xstrdup(reason);
-		} else if (stack && !f->stack_reason) {
-			f->stack_reason = xstrdup(reason);
-		}
-	}
-	/* "state changed" says nothing the status does not */
-	if (!*reason || !strcmp(reason, "state changed"))
-		say(f->out, f->mask, "  heat: %s %s", res, status);
-	else
-		say(f->out, f->mask, "  heat: %s %s: %s", res, status, reason);
-}
-
-static void on_seed(const char *res, const char *status, const char *reason,
-		    void *payload)
-{
-}
-
-/*
- * GET the stack's events (nested ones too) and pass the new ones to `cb`.
- * A stack that is not found any more sets f->gone.
- */
-static int get_events(struct follow *f, heat_event_fn *cb, struct err *err)
-{
-	struct http_response res;
-	char *path;
-	int ret = -1;
-
-	http_response_init(&res);
-	path = xstrfmt("/stacks/%s/%s/events?sort_dir=asc&nested_depth=2",
-		       f->name, f->id);
-	if (call(f->h, "GET", path, NULL, MAX_EVENTS_BODY, &res, err) < 0) {
-		err_wrap(err, "heat: events of stack '%s'", f->name);
-		goto out;
-	}
-	if (res.status == 404) {
-		f->gone = 1;
-		ret = 0;
-		goto out;
-	}
-	if (res.status != 200) {
-		answer_error(f->h, &res, f->mask, err, "events of stack '%s'",
-			     f->name);
-		goto out;
-	}
-	ret = heat_events_parse(res.body.ptr, res.body.len, &f->seen, cb, f,
-				err);
-	if (ret < 0)
-		err_wrap(err, "heat: events of stack '%s'", f->name);
-out:
-	free(path);
-	http_response_release(&res);
-	return ret;
-}
-
-/* The stack's status, then its new events; 1 once the action ended. */
-static int poll_once(struct follow *f, struct err *err)
-{
-	struct heat_stack s;
-
-	if (stack_show(f->h, f->name, f->id, 0, f->mask, &s, err) < 0) {
-		if (err->code != HEAT_ENOTFOUND)
-			return -1;
-		f->gone = 1;
-	} else {
-		set_str(&f->status, s.status);
-		set_str(&f->reason, s.reason);
-		if (ends_with(s.status, "_IN_PROGRESS"))
-			f->started = 1;
-		heat_stack_release(&s);
-	}
-	if (!f->gone && get_events(f, on_event, err) < 0)
-		return -1;
-	if (f->gone)
-		return 1;
-	return f->started && !ends_with(f->status, "_IN_PROGRESS");
-}
-
-/* Sleep `ms`, ticking `out` (progress lines; -1 once cancelled). */
-static int nap(struct out *out, long ms, struct err *err)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	if (out)
-		return out_wait_ms(out, ms, err);
-	nanosleep(&ts, NULL);
-	return 0;
-}
-
-/* Poll until the action ends, the deadline passes or `out` is cancelled. */
-static int follow_run(struct follow *f, struct err *err)
-{
-	int errors = 0, r;
-
-	for (;;) {
-		r = poll_once(f, err);
-		if (r > 0)
-			return 0;
-		if (r < 0 && ++errors >= MAX_POLL_ERRORS)
-			return -1;
-		if (r == 0)
-			errors = 0;
-		if (out_now_ms() >= f->deadline_ms)
-			return err_set(err, "heat: stack '%s' still %s after its timeout",
-				       f->name, f->status ? f->status : "busy");
-		if (nap(f->out, POLL_MS, err) < 0)
-			return -1;
-	}
-}
-
-/* Remember the events there are now, without showing them. */
-static int seed(struct follow *f, struct err *err)
-{
-	return get_events(f, on_seed, err);
-}
-
-/* "RESOURCE: REASON" of what failed, for an error line */
-static const char *cause(const struct follow *f, struct buf *b)
-{
-	buf_reset(b);
-	if (f->fail_res)
-		buf_addf(b, "%s: %s", f->fail_res, f->fail_reason);
-	else if (f->stack_reason && *f->stack_reason)
-		buf_addstr(b, f->stack_reason);
-	else if (f->reason)
-		buf_addstr(b, f->reason);
-	else
-		buf_addstr(b, "no reason given");
-	return b->ptr;
-}
-
-/* ---- delete ---- */
-
-/* DELETE a stack whose id is known, and follow it until it is gone. */
-static int delete_known(struct heat *h, const char *name, const char *id,
-			long timeout_secs, struct out *out,
-			const struct mask *m, struct err *err)
-{
-	struct http_response res;
-	struct follow f;
-	struct buf why = BUF_INIT;
-	char *path = xstrfmt("/stacks/%s/%s", name, id);
-	int ret = -1;
-
-	http_response_init(&res);
-	follow_init(&f, h, out, m, name);
-	xsnprintf(f.id, sizeof(f.id), "%s", id);
-	f.deadline_ms = out_now_ms() + timeout_secs * 1000;
-	if (seed(&f, err) < 0)
-		goto out;
-	if (call(h, "DELETE", path, NULL, 0, &res, err) < 0) {
-		err_wrap(err, "heat: delete stack '%s'", name);
-		goto out;
-	}
-	if (res.status == 404) {
-		ret = 0;
-		goto out;
-	}
-	if (res.status != 204 && res.status != 200 && res.status != 202) {
-		answer_error(h, &res, m, err, "delete stack '%s'", name);
-		goto out;
-	}
-	if (follow_run(&f, err) < 0)
-		goto out;
-	if (!f.gone && strcmp(f.status, "DELETE_COMPLETE")) {
-		err_masked(err, m, "heat: delete of stack '%s' ended %s: %s",
-			   name, f.status, cause(&f, &why));
-		goto out;
-	}
-	ret = 0;
-out:
-	follow_release(&f);
-	buf_release(&why);
-	http_response_release(&res);
-	free(path);
-	return ret;
-}
-
-int heat_stack_delete(struct heat *h, const char *name, long timeout_secs,
-		      struct out *out, struct err *err)
-{
-	struct heat_stack s;
-	volatile sig_atomic_t *cancelled = out ? out->cancelled : NULL;
-	int ret;
-
-	if (!valid_name(name))
-		return err_set(err, "heat: invalid stack name or id");
-	if (stack_show(h, name, NULL, 0, NULL, &s, err) < 0)
-		return err->code == HEAT_ENOTFOUND ? 0 : -1;
-	/* a delete is the way back: it is not cancelled */
-	if (out)
-		out->cancelled = NULL;
-	ret = delete_known(h, s.name && valid_name(s.name) ? s.name : name,
-			   s.id, timeout_secs, out, NULL, err);
-	if (out)
-		out->cancelled = cancelled;
-	heat_stack_release(&s);
-	return ret;
+	return heat_stack_show(h, name, NULL, with_outputs, NULL, out, err);
 }
 
 /* ---- deploy ---- */
 
 static int check_spec(const struct heat_spec *spec, struct err *err)
 {
-	if (!valid_name(spec->name) || !((spec->name[0] >= 'a' &&
+	if (!heat_valid_name(spec->name) || !((spec->name[0] >= 'a' &&
 					  spec->name[0] <= 'z') ||
 					 (spec->name[0] >= 'A' &&
 					  spec->name[0] <= 'Z')))
@@ -807,7 +457,7 @@ static json_t *stack_body(const struct heat_spec *spec, int create,
 }
 
 static int create(struct heat *h, const struct heat_spec *spec,
-		  struct follow *f, struct err *err)
+		  struct heat_follow *f, struct err *err)
 {
 	struct http_response res;
 	json_t *body = stack_body(spec, 1, err), *root = NULL;
@@ -817,12 +467,12 @@ static int create(struct heat *h, const struct heat_spec *spec,
 	if (!body)
 		return -1;
 	http_response_init(&res);
-	if (call(h, "POST", "/stacks", body, 0, &res, err) < 0) {
+	if (heat_call(h, "POST", "/stacks", body, 0, &res, err) < 0) {
 		err_wrap(err, "heat: create stack '%s'", spec->name);
 		goto out;
 	}
 	if (res.status != 201 && res.status != 200) {
-		answer_error(h, &res, f->mask, err, "create stack '%s'",
+		heat_answer_error(h, &res, f->mask, err, "create stack '%s'",
 			     spec->name);
 		goto out;
 	}
@@ -843,17 +493,17 @@ out:
 }
 
 /* Another action runs (409): wait until the stack is free. */
-static int wait_free(struct follow *f, long long deadline_ms, struct err *err)
+static int wait_free(struct heat_follow *f, long long deadline_ms, struct err *err)
 {
 	struct heat_stack s;
 	int said = 0, busy;
 
 	for (;;) {
-		if (stack_show(f->h, f->name, f->id, 0, f->mask, &s, err) < 0)
+		if (heat_stack_show(f->h, f->name, f->id, 0, f->mask, &s, err) < 0)
 			return -1;
-		busy = ends_with(s.status, "_IN_PROGRESS");
+		busy = heat_ends_with(s.status, "_IN_PROGRESS");
 		if (busy && !said++)
-			say(f->out, f->mask, "  heat: stack '%s' is busy (%s), waiting for it",
+			heat_say(f->out, f->mask, "  heat: stack '%s' is busy (%s), waiting for it",
 			    f->name, s.status);
 		heat_stack_release(&s);
 		if (!busy)
@@ -861,14 +511,14 @@ static int wait_free(struct follow *f, long long deadline_ms, struct err *err)
 		if (out_now_ms() >= deadline_ms)
 			return err_set(err, "heat: stack '%s' still busy with another action after the stack timeout",
 				       f->name);
-		if (nap(f->out, POLL_MS, err) < 0)
+		if (heat_nap(f->out, HEAT_POLL_MS, err) < 0)
 			return -1;
 	}
 }
 
 /* PUT the whole template and every parameter; a busy stack is waited for. */
 static int update(struct heat *h, const struct heat_spec *spec,
-		  struct follow *f, long long busy_deadline_ms,
+		  struct heat_follow *f, long long busy_deadline_ms,
 		  struct err *err)
 {
 	struct http_response res;
@@ -878,9 +528,9 @@ static int update(struct heat *h, const struct heat_spec *spec,
 
 	http_response_init(&res);
 	for (i = 0; i < MAX_BUSY_RETRIES; i++) {
-		if (seed(f, err) < 0 || !(body = stack_body(spec, 0, err)))
+		if (heat_follow_seed(f, err) < 0 || !(body = stack_body(spec, 0, err)))
 			break;
-		rc = call(h, "PUT", path, body, 0, &res, err);
+		rc = heat_call(h, "PUT", path, body, 0, &res, err);
 		json_decref(body);
 		if (rc < 0) {
 			err_wrap(err, "heat: update stack '%s'", f->name);
@@ -891,7 +541,7 @@ static int update(struct heat *h, const struct heat_spec *spec,
 			break;
 		}
 		if (res.status != 409) {
-			answer_error(h, &res, f->mask, err,
+			heat_answer_error(h, &res, f->mask, err,
 				     "update stack '%s'", f->name);
 			break;
 		}
@@ -907,7 +557,7 @@ static int update(struct heat *h, const struct heat_spec *spec,
 }
 
 /* The deploy is cancelled: undo what it started, then "cancelled". */
-static int cancel(struct follow *f, int created, struct err *err)
+static int cancel(struct heat_follow *f, int created, struct err *err)
 {
 	volatile sig_atomic_t *flag = f->out->cancelled;
 	struct http_response res;
@@ -919,30 +569,30 @@ static int cancel(struct follow *f, int created, struct err *err)
 	http_response_init(&res);
 	f->out->cancelled = NULL;	/* what follows is the way back */
 	if (created) {
-		say(f->out, f->mask, "  heat: cancelled: deleting stack '%s', which this deploy created",
+		heat_say(f->out, f->mask, "  heat: cancelled: deleting stack '%s', which this deploy created",
 		    f->name);
-		if (delete_known(f->h, f->name, f->id,
+		if (heat_delete_known(f->h, f->name, f->id,
 				 left > 60000 ? left / 1000 : 60, f->out,
 				 f->mask, &e2) < 0)
-			say(f->out, f->mask, "  %s", e2.msg);
+			heat_say(f->out, f->mask, "  %s", e2.msg);
 		else
-			say(f->out, f->mask, "  heat: stack '%s' deleted",
+			heat_say(f->out, f->mask, "  heat: stack '%s' deleted",
 			    f->name);
 		goto out;
 	}
-	say(f->out, f->mask, "  heat: cancelled: cancelling the update of stack '%s'",
+	heat_say(f->out, f->mask, "  heat: cancelled: cancelling the update of stack '%s'",
 	    f->name);
-	if (call(f->h, "POST", path, body, 0, &res, &e2) < 0)
-		say(f->out, f->mask, "  heat: cancel_update: %s", e2.msg);
+	if (heat_call(f->h, "POST", path, body, 0, &res, &e2) < 0)
+		heat_say(f->out, f->mask, "  heat: cancel_update: %s", e2.msg);
 	else if (res.status >= 300 &&
-		 answer_error(f->h, &res, f->mask, &e2, "cancel_update"))
-		say(f->out, f->mask, "  %s", e2.msg);
+		 heat_answer_error(f->h, &res, f->mask, &e2, "cancel_update"))
+		heat_say(f->out, f->mask, "  %s", e2.msg);
 	if (left < 60000)
 		f->deadline_ms = out_now_ms() + 60000;
-	if (follow_run(f, &e2) < 0)
-		say(f->out, f->mask, "  %s", e2.msg);
+	if (heat_follow_run(f, &e2) < 0)
+		heat_say(f->out, f->mask, "  %s", e2.msg);
 	else
-		say(f->out, f->mask, "  heat: stack '%s' is %s", f->name,
+		heat_say(f->out, f->mask, "  heat: stack '%s' is %s", f->name,
 		    f->gone ? "gone" : f->status);
 out:
 	f->out->cancelled = flag;
@@ -953,7 +603,7 @@ out:
 }
 
 /* 0 when the action completed, else the error that says what stands. */
-static int verdict(const struct follow *f, int created, struct err *err)
+static int verdict(const struct heat_follow *f, int created, struct err *err)
 {
 	const char *act = created ? "create" : "update";
 	char done[32];
@@ -962,9 +612,9 @@ static int verdict(const struct follow *f, int created, struct err *err)
 
 	xsnprintf(done, sizeof(done), "%s_COMPLETE",
 		  created ? "CREATE" : "UPDATE");
-	cause(f, &why);
+	heat_follow_cause(f, &why);
 	if (f->gone && created)
-		err_masked(err, f->mask, "heat: create of stack '%s' failed and was rolled back, the stack is deleted: %s",
+		heat_err_masked(err, f->mask, "heat: create of stack '%s' failed and was rolled back, the stack is deleted: %s",
 			   f->name, why.ptr);
 	else if (f->gone)
 		err_set(err, "heat: stack '%s' was deleted during its update",
@@ -972,13 +622,13 @@ static int verdict(const struct follow *f, int created, struct err *err)
 	else if (!strcmp(f->status, done))
 		ret = 0;
 	else if (!strcmp(f->status, "ROLLBACK_COMPLETE") && !created)
-		err_masked(err, f->mask, "heat: update of stack '%s' failed and was rolled back, the previous version still runs: %s",
+		heat_err_masked(err, f->mask, "heat: update of stack '%s' failed and was rolled back, the previous version still runs: %s",
 			   f->name, why.ptr);
 	else if (!strcmp(f->status, "ROLLBACK_COMPLETE"))
-		err_masked(err, f->mask, "heat: create of stack '%s' failed and was rolled back: %s",
+		heat_err_masked(err, f->mask, "heat: create of stack '%s' failed and was rolled back: %s",
 			   f->name, why.ptr);
 	else
-		err_masked(err, f->mask, "heat: %s of stack '%s' ended %s: %s",
+		heat_err_masked(err, f->mask, "heat: %s of stack '%s' ended %s: %s",
 			   act, f->name, f->status, why.ptr);
 	buf_release(&why);
 	return ret;
@@ -990,7 +640,7 @@ static int by_str(const void *a, const void *b)
 }
 
 /* "  heat: output KEY = VALUE", by key; r->url from `url`. */
-static void take_outputs(struct follow *f, json_t *outputs,
+static void take_outputs(struct heat_follow *f, json_t *outputs,
 			 struct heat_result *r)
 {
 	struct strvec keys = STRVEC_INIT;
@@ -1010,9 +660,9 @@ static void take_outputs(struct follow *f, json_t *outputs,
 		if (!json_is_string(v))
 			text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		buf_reset(&val);
-		mask_add(f->mask, &val, text ? text : json_string_value(v),
+		redact_append(f->mask, &val, text ? text : json_string_value(v),
 			 MAX_OUTPUT);
-		say(f->out, f->mask, "  heat: output %s = %s", keys.v[i],
+		heat_say(f->out, f->mask, "  heat: output %s = %s", keys.v[i],
 		    val.ptr);
 		free_secret(text);
 	}
@@ -1027,8 +677,8 @@ static void take_outputs(struct follow *f, json_t *outputs,
 int heat_deploy(struct heat *h, const struct heat_spec *spec, struct out *out,
 		struct heat_result *r, struct err *err)
 {
-	struct mask m;
-	struct follow f;
+	struct redact m;
+	struct heat_follow f;
 	struct heat_stack s;
 	long long limit_ms, start = out_now_ms();
 	int ret = -1;
@@ -1037,9 +687,9 @@ int heat_deploy(struct heat *h, const struct heat_spec *spec, struct out *out,
 	if (check_spec(spec, err) < 0)
 		return -1;
 	mask_init(&m, spec);
-	follow_init(&f, h, out, &m, spec->name);
+	heat_follow_init(&f, h, out, &m, spec->name);
 	limit_ms = spec->timeout_mins * 60000LL;
-	if (!stack_show(h, spec->name, NULL, 0, &m, &s, err)) {
+	if (!heat_stack_show(h, spec->name, NULL, 0, &m, &s, err)) {
 		xsnprintf(f.id, sizeof(f.id), "%s", s.id);
 		heat_stack_release(&s);
 		r->stack_id = xstrdup(f.id);
@@ -1054,22 +704,22 @@ int heat_deploy(struct heat *h, const struct heat_spec *spec, struct out *out,
 		goto out;
 	}
 	f.deadline_ms = out_now_ms() + limit_ms + 60000;
-	if (follow_run(&f, err) < 0) {
+	if (heat_follow_run(&f, err) < 0) {
 		if (out && out->cancelled && *out->cancelled)
 			cancel(&f, r->created, err);
-		set_str(&r->status, f.status);
+		heat_set_str(&r->status, f.status);
 		goto out;
 	}
-	set_str(&r->status, f.gone ? NULL : f.status);
+	heat_set_str(&r->status, f.gone ? NULL : f.status);
 	if (verdict(&f, r->created, err) < 0)
 		goto out;
-	if (stack_show(h, f.name, f.id, 1, &m, &s, err) < 0)
+	if (heat_stack_show(h, f.name, f.id, 1, &m, &s, err) < 0)
 		goto out;
 	take_outputs(&f, s.outputs, r);
 	heat_stack_release(&s);
 	ret = 0;
 out:
-	follow_release(&f);
-	mask_release(&m);
+	heat_follow_release(&f);
+	redact_release(&m);
 	return ret;
 }

@@ -147,6 +147,7 @@ static int run(struct keystone *ks, struct opts *o, struct err *err)
 	out.interval_ms = o->interval_ms > 0 ? o->interval_ms : 5000;
 	out.cancelled = &cancelled;
 	out.last_ms = out_now_ms();
+	out_step(&out, "waiting for heat");
 	if (heat_open(ks, &h, err) < 0)
 		return -1;
 	if (!strcmp(o->cmd, "deploy"))
