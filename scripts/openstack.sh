@@ -284,6 +284,7 @@ bind_port = $GLANCE_PORT
 workers = 0
 log_file = $dir/log/glance-api.log
 enabled_backends = file:file
+${SOLUM_GLANCE_IMAGE_SIZE_CAP:+image_size_cap = $SOLUM_GLANCE_IMAGE_SIZE_CAP}
 [database]
 connection = sqlite:///$dir/glance.db
 [paste_deploy]

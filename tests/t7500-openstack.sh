@@ -67,7 +67,12 @@ test_expect_success DOCKER,REGISTRY,OPENSTACK 'a bad target or template is refus
 	test_grep "broken.yaml:3" err &&
 	solum app show web --json >json &&
 	jq -r .template json >tpl &&
-	test_grep "templates/value.yaml$" tpl
+	test_grep "templates/value.yaml$" tpl &&
+	solum app create named --template server-docker &&
+	solum app show named --json | jq -r .template >tpl &&
+	echo "$SOLUM_SRC/templates/server-docker.yaml" >expect &&
+	test_cmp expect tpl &&
+	solum app delete named
 '
 
 test_expect_success DOCKER,REGISTRY,OPENSTACK 'a push uploads the image to Glance and creates the stack' '
@@ -231,6 +236,55 @@ test_expect_success DOCKER,REGISTRY,OPENSTACK 'the push after Keystone is back d
 	test "$(stack_param web release)" = 7
 '
 
+# restart_glance [CAP]: Glance again, with image_size_cap CAP when given
+restart_glance() {
+	local pid
+	pid=$(cat "$OPENSTACK_DIR/glance.pid") &&
+	kill "$pid" &&
+	test_wait_for 30 eval "! kill -0 $pid 2>/dev/null" &&
+	SOLUM_GLANCE_IMAGE_SIZE_CAP=${1:-} "$SOLUM_SCRIPTS/openstack.sh" start "$OPENSTACK_DIR" >/dev/null &&
+	if test -n "${1:-}"; then
+		grep "^image_size_cap = $1\$" "$OPENSTACK_DIR/glance-api.conf"
+	fi
+}
+
+test_expect_success DOCKER,REGISTRY,OPENSTACK 'Glance refusing the size (413): one clear line, no orphan image, the stack untouched' '
+	images web >before &&
+	test_when_finished "restart_glance" &&
+	restart_glance 100000 &&
+	make_app web big &&
+	push web &&
+	test_grep " !     web v[0-9]* failed: glance: .*413" push.out &&
+	images web >after &&
+	test_cmp before after &&
+	test "$(stack_param web release)" = 7
+'
+
+test_expect_success DOCKER,REGISTRY,OPENSTACK 'an application credential that Heat refuses: one clear line, no orphan image' '
+	os_cli application credential create solum-ac -f json >ac.json &&
+	secret=$(jq -r .secret ac.json) &&
+	cat >>clouds.yaml <<-EOF &&
+	  solum-ac:
+	    auth_type: v3applicationcredential
+	    auth:
+	      auth_url: $KEYSTONE_URL
+	      application_credential_id: $(jq -r .id ac.json)
+	      application_credential_secret: $secret
+	    region_name: RegionOne
+	EOF
+	test_when_finished "use_cloud solum-test" &&
+	use_cloud solum-ac &&
+	solum app create ac --template "$TEST_DIRECTORY/templates/value.yaml" &&
+	make_app ac one &&
+	push ac &&
+	test_grep "Uploading" push.out &&
+	test_grep " !     ac v1 failed: heat: .*403.*password" push.out &&
+	test_grep -v -e "$secret" push.out &&
+	images ac >after &&
+	test_line_count = 0 after &&
+	test_must_fail os_cli stack show ac
+'
+
 test_expect_success DOCKER,REGISTRY,OPENSTACK 'kill -9 before the stack update: the next command removes the orphan image' '
 	images web >before &&
 	make_app web six &&
@@ -240,7 +294,7 @@ test_expect_success DOCKER,REGISTRY,OPENSTACK 'kill -9 before the stack update: 
 	test_line_count = $(( $(wc -l <before) + 1 )) during &&
 	kill_hard "$DEPLOY_PID" &&
 	solum releases web >rels &&
-	test_grep "^v8 .*failed.*(interrupted)" rels &&
+	test_grep "^v[0-9]* .*failed.*(interrupted)" rels &&
 	images web >after &&
 	test_cmp before after &&
 	test "$(stack_param web release)" = 7
