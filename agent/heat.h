@@ -86,9 +86,16 @@ void heat_result_release(struct heat_result *r);
  * Heat's reason, and says what stands now, e.g.:
  *   "heat: update of stack 'web' failed and was rolled back, the previous version still runs: failing: Resource UPDATE failed: ValueError: Test Resource failed"
  *   "heat: create stack 'web': HTTP 400: The Parameter (db_host) was not provided."
- *   "heat: create stack 'web': HTTP 403: Heat could not create a trust for this application credential; use auth_type password for cloud 'x'"
- * ROLLBACK_COMPLETE after an update is such a failure. `r` holds what is
- * known either way (stack id, final status).
+ *   "heat: create stack 'web': HTTP 403: Heat cannot create a trust with a token of an application credential; use auth_type password for cloud 'x' in clouds.yaml (the only other way: ...)"
+ * ROLLBACK_COMPLETE after an update is such a failure; a create that
+ * rolled back leaves no stack. Heat's texts (event reasons, error
+ * messages, outputs) are shown with every hidden value masked, since Heat
+ * echoes values in some of its errors. `r` holds what is known either way
+ * (stack id, final status).
+ *
+ * The action is taken to have begun once Heat's status is *_IN_PROGRESS
+ * or an event of the stack itself (resource name = stack name) comes, so
+ * that the status of the action before is not taken for its end.
  */
 int heat_deploy(struct heat *h, const struct heat_spec *spec, struct out *out,
 		struct heat_result *r, struct err *err);
@@ -96,7 +103,10 @@ int heat_deploy(struct heat *h, const struct heat_spec *spec, struct out *out,
 /*
  * Delete the stack `name` and wait until it is gone (at most
  * timeout_secs), each event on `out` as above (may be NULL). A stack
- * that does not exist is success.
+ * that does not exist is success; DELETE_FAILED is an error with Heat's
+ * reason. A delete that meets a create in progress waits for the create
+ * to roll back, and deletes again a stack Heat leaves behind. It is not
+ * cancelled by out->cancelled: it is the way back.
  */
 int heat_stack_delete(struct heat *h, const char *name, long timeout_secs,
 		      struct out *out, struct err *err);
