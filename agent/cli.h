@@ -45,6 +45,10 @@ int cmd_logs(int argc, char **argv, struct ctx *ctx);
 int cmd_rollback(int argc, char **argv, struct ctx *ctx);
 int cmd_cancel(int argc, char **argv, struct ctx *ctx);
 
+/* cli-appshow.c: `app list` and `app show` for cmd_app (argv[0] is the verb) */
+int cli_app_list(int argc, char **argv, struct ctx *ctx, struct err *err);
+int cli_app_show(int argc, char **argv, struct ctx *ctx, struct err *err);
+
 /* Print "solum: <msg>" on stderr and return 1 (an exit status). */
 int cli_error(const struct err *err);
 int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
