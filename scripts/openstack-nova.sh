@@ -16,6 +16,12 @@
 # Uses openstack.sh's dir, scripts, py, the *_PORT and *_PASSWORD variables
 # and its helpers (authtoken, run, wal, spawn, running_pid, wait_up).
 
+nova_installed() {
+	command -v placement-manage >/dev/null &&
+	"$py" -c 'import importlib.util as u, sys
+sys.exit(not all(u.find_spec(m) for m in ("nova", "placement", "neutron")))'
+}
+
 nova_configs() {
 	local ks=http://127.0.0.1:$KEYSTONE_PORT
 	mkdir -p "$dir/placement" "$dir/neutron" "$dir/nova/instances"

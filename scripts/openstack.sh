@@ -7,8 +7,9 @@
 #
 # Debian's Keystone, Glance and Heat (and with --nova: Placement, Nova with
 # its fake driver, a bare Neutron) on 127.0.0.1 with sqlite, every file of
-# theirs under DIR: config files (*.conf), databases (*.db), Keystone's
-# fernet and credential keys (keys/), Glance's images (images/), logs
+# theirs under DIR: config files (*.conf, placement/placement.conf),
+# databases (*.db), Keystone's fernet and credential keys (keys/), Glance's
+# images (images/), Nova's and Neutron's state (nova/, neutron/), logs
 # (log/), pid files (*.pid), and what clients need:
 #   DIR/clouds.yaml   openstacksdk's format; clouds "solum-test" (user and
 #                     project demo: member, heat_stack_owner) and
@@ -469,6 +470,8 @@ do_start() {
 	command -v keystone-manage >/dev/null && command -v glance-api >/dev/null &&
 		command -v heat-all >/dev/null && command -v uwsgi >/dev/null ||
 		die "Keystone, Glance, Heat or uwsgi is not installed (scripts/deps.sh)"
+	[ -z "$with_nova" ] || nova_installed ||
+		die "Nova, Placement or Neutron is not installed (scripts/deps.sh)"
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	mkdir -p "$dir/log"
