@@ -20,9 +20,9 @@
 # transport for the cell's transport_url, and a second fake:// is a bus of
 # its own (casts to compute would be lost): every transport asked for is
 # the one of [DEFAULT] transport_url. Once the compute node is in the cell
-# database its host is mapped (cell_v2 discover_hosts) and the file
-# [DEFAULT] state_path/compute.ready is written: the services can then
-# place servers.
+# database its host is mapped (cell_v2 discover_hosts), and once it is in
+# Placement with its inventory the file [DEFAULT] state_path/compute.ready
+# is written: the services can then place servers.
 import nova.monkey_patch  # noqa: F401 (eventlet first, as nova's commands)
 
 import os
@@ -43,6 +43,7 @@ from nova import exception
 from nova import objects
 from nova.objects import host_mapping
 from nova import rpc
+from nova.scheduler.client import report
 from nova.scheduler import rpcapi as scheduler_rpcapi
 from nova import service
 
@@ -88,14 +89,30 @@ def setup():
                            flavorid=name, is_public=True).create()
 
 
+def placed(ctxt, placement):
+    """Whether Placement has the compute node with its VCPU inventory."""
+    try:
+        rp = placement.get_provider_by_name(ctxt, CONF.host)
+    except exception.ResourceProviderNotFound:
+        return False
+    inv = placement._get_inventory(ctxt, rp["uuid"]) or {}
+    return "VCPU" in inv.get("inventories", {})
+
+
 def discover(ready):
-    """Map the compute host once its node exists; then write READY."""
+    """Map the compute host once its node exists in the cell and in
+    Placement (the fake driver's node is named after the host); then write
+    READY."""
     ctxt = context.get_admin_context()
+    placement = report.SchedulerReportClient()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             host_mapping.discover_hosts(ctxt)
             objects.HostMapping.get_by_host(ctxt, CONF.host)
+            if not placed(ctxt, placement):
+                eventlet.sleep(0.5)
+                continue
         except exception.HostMappingNotFound:
             eventlet.sleep(0.5)
             continue
