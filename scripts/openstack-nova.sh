@@ -187,7 +187,7 @@ neutron_warm_up() {
 	local t p
 	t=$(token neutron "$SERVICE_PASSWORD" service)
 	[ -n "$t" ] || { echo "openstack.sh: no token for neutron" >&2; return 1; }
-	for p in networks ports networks; do
+	for p in networks ports; do
 		curl -s -o /dev/null --max-time 30 -H "X-Auth-Token: $t" \
 			"http://127.0.0.1:$NEUTRON_PORT/v2.0/$p" || true
 	done
