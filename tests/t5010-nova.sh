@@ -8,12 +8,22 @@ test_openstack_setup --nova
 TEMPLATES=$SOLUM_SRC/templates
 DIGEST=127.0.0.1:5000/web@sha256:$(printf web | sha256sum | cut -d" " -f1)
 
+# stack_get NAME: the stack (Heat's GET, as demo) in stack.json
+stack_get() {
+	os_token >/dev/null &&
+	curl -sfL -o stack.json -H "X-Auth-Token: $OPENSTACK_TOKEN" \
+		-H "Accept: application/json" \
+		"$HEAT_URL/$OPENSTACK_PROJECT_ID/stacks/$1"
+}
+
 # stack_status NAME: the stack's status on stdout
-stack_status() { os_cli stack show "$1" -f value -c stack_status; }
+stack_status() { stack_get "$1" && jq -r .stack.stack_status stack.json; }
 
 # stack_output NAME KEY: an output's value on stdout
 stack_output() {
-	os_cli stack output show "$1" "$2" -f json | jq -r .output_value
+	stack_get "$1" &&
+	jq -r --arg k "$2" '.stack.outputs[] | select(.output_key == $k) |
+		.output_value' stack.json
 }
 
 # nova_get PATH: a compute API GET as demo, the body on stdout
@@ -110,7 +120,7 @@ test_expect_success OPENSTACK 'server-docker.yaml: a server that runs the image 
 	test_grep "docker login --username .solum." user_data &&
 	test_grep -x s3cret user_data &&
 	test_grep -F -x "  -p \"\$port:\$port\" -e \"PORT=\$port\" \"\$image\"" user_data &&
-	os_cli stack show sd -f json >stack.json &&
+	stack_get sd &&
 	test_grep -v s3cret stack.json
 '
 
