@@ -124,6 +124,18 @@ test_expect_success OPENSTACK 'server-docker.yaml: a server that runs the image 
 	test_grep -v s3cret stack.json
 '
 
+test_expect_success OPENSTACK 'server-docker.yaml refuses values that would need quoting in user_data' '
+	test_must_fail os_cli stack create -t "$TEMPLATES/server-docker.yaml" \
+		--parameter image="$DIGEST'\''; reboot" --parameter app_name=api \
+		--parameter server_image="$CLOUD_IMAGE" sd-bad 2>err &&
+	test_grep "allowed_pattern\|does not match pattern" err &&
+	test_must_fail os_cli stack create -t "$TEMPLATES/server-docker.yaml" \
+		--parameter image="$DIGEST" --parameter app_name=api \
+		--parameter registry_username="a b" \
+		--parameter server_image="$CLOUD_IMAGE" sd-bad 2>err &&
+	test_grep "does not match pattern" err
+'
+
 test_expect_success OPENSTACK 'a new image replaces the server-docker server' '
 	os_cli stack update --existing --parameter release=8 \
 		--parameter image="${DIGEST%:*}:$(printf v8 | sha256sum | cut -d" " -f1)" \
