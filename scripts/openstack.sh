@@ -7,8 +7,9 @@
 #
 # Debian's Keystone, Glance and Heat (and with --nova: Placement, Nova with
 # its fake driver, a bare Neutron) on 127.0.0.1 with sqlite, every file of
-# theirs under DIR: config files (*.conf), databases (*.db), Keystone's
-# fernet and credential keys (keys/), Glance's images (images/), logs
+# theirs under DIR: config files (*.conf, placement/placement.conf),
+# databases (*.db), Keystone's fernet and credential keys (keys/), Glance's
+# images (images/), Nova's and Neutron's state (nova/, neutron/), logs
 # (log/), pid files (*.pid), and what clients need:
 #   DIR/clouds.yaml   openstacksdk's format; clouds "solum-test" (user and
 #                     project demo: member, heat_stack_owner) and
@@ -27,8 +28,11 @@
 # heat-all (API and engine in one process on the fake:// transport, so no
 # message queue), the legacy engine (the convergence engine hangs updates
 # on sqlite) and action_retry_limit = 0 (a failing resource fails at once).
-# --nova (Placement, Nova with its fake driver, a bare Neutron) is not
-# implemented yet: it is refused.
+# --nova adds Placement and a bare Neutron API under uwsgi and Nova with
+# its fake driver (API, conductor, scheduler and compute in one process on
+# fake://, scripts/nova-fake.py): servers are scheduled and "boot" from
+# Glance images at once, nothing runs. See scripts/openstack-nova.sh. The
+# first start with --nova makes it part of DIR for good (DIR/nova.enabled).
 #
 # SOLUM_GLANCE_IMAGE_SIZE_CAP=BYTES at a start gives Glance that
 # image_size_cap (for tests of refused uploads; stop Glance's pid first to
@@ -40,6 +44,7 @@
 # "status" prints one line per service and exits 0 when all answer.
 set -euo pipefail
 . "$(dirname "$0")/pidfile.sh"
+. "$(dirname "$0")/openstack-nova.sh"
 
 usage() {
 	echo "usage: openstack.sh start DIR [--nova] | stop DIR | status DIR" >&2
@@ -54,10 +59,9 @@ with_nova=
 case "${1:-}" in
 '') ;;
 --nova)
-	# Placement, Nova's fake driver and Neutron are not wired up yet;
-	# keystone-setup.py already knows their users and catalog entries
-	echo "openstack.sh: --nova (Placement, Nova, Neutron) is not implemented yet" >&2
-	exit 2
+	[ "$cmd" = start ] || usage
+	with_nova=1
+	shift
 	;;
 *) usage ;;
 esac
@@ -155,7 +159,7 @@ marker() {
 	case "$1" in
 	keystone) echo "OS_KEYSTONE_CONFIG_FILES=$dir/keystone.conf" ;;
 	placement) echo "OS_PLACEMENT_CONFIG_DIR=$dir/placement" ;;
-	neutron) echo "--wsgi-file $dir/neutron-api.py" ;;
+	neutron) echo "OS_NEUTRON_CONFIG_FILES=$dir/neutron.conf" ;;
 	nova) echo "--config-file $dir/nova.conf" ;;
 	glance) echo "--config-file $dir/glance-api.conf" ;;
 	heat) echo "--config-file $dir/heat.conf" ;;
@@ -348,6 +352,8 @@ EOC
 		authtoken orchestration heat
 	} >"$dir/heat.conf"
 
+	[ -z "$with_nova" ] || nova_configs
+
 	clouds_yaml
 }
 
@@ -461,10 +467,12 @@ wait_all() {
 }
 
 do_start() {
-	local p1 p2 p3
+	local p1 p2 p3 p4= p5= p6=
 	command -v keystone-manage >/dev/null && command -v glance-api >/dev/null &&
 		command -v heat-all >/dev/null && command -v uwsgi >/dev/null ||
 		die "Keystone, Glance, Heat or uwsgi is not installed (scripts/deps.sh)"
+	[ -z "$with_nova" ] || nova_installed ||
+		die "Nova, Placement or Neutron is not installed (scripts/deps.sh)"
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	mkdir -p "$dir/log"
@@ -478,10 +486,25 @@ do_start() {
 	( keystone_setup && keystone_start ) & p1=$!
 	( glance_setup && glance_start ) & p2=$!
 	( heat_setup && heat_start ) & p3=$!
-	wait_all $p1 $p2 $p3 || return 1
+	if [ -n "$with_nova" ]; then
+		( placement_setup && placement_start ) & p4=$!
+		( neutron_setup && neutron_start ) & p5=$!
+		nova_setup & p6=$!
+	fi
+	wait_all $p1 $p2 $p3 $p4 $p5 $p6 || return 1
 	wait_up keystone "$KEYSTONE_PORT" /v3 && demo_token || return 1
+	if [ -n "$with_nova" ]; then
+		# Nova reports its compute node to Placement at startup and
+		# caches the catalog: both must be there before it starts
+		wait_up placement "$PLACEMENT_PORT" / &&
+		wait_up neutron "$NEUTRON_PORT" / && neutron_warm_up &&
+		nova_start || return 1
+	fi
 	wait_up glance "$GLANCE_PORT" /versions &&
 	wait_up heat "$HEAT_PORT" / || return 1
+	if [ -n "$with_nova" ]; then
+		wait_up nova "$NOVA_PORT" / && wait_compute || return 1
+	fi
 	echo "$dir/clouds.yaml"
 }
 

@@ -13,8 +13,11 @@
 # $TRASH_DIRECTORY/openstack (no unix sockets there, so the path length does
 # not matter), and sets the prerequisite OPENSTACK; everything is stopped,
 # by pid, when the script ends. A failure to start is a failed test.
-# --nova (Placement, Neutron, Nova's fake driver) is passed on to
-# openstack.sh, which refuses it for now: that is a failed start.
+# --nova is passed on to openstack.sh: Placement, a bare Neutron API and
+# Nova with its fake driver as well (servers boot from Glance images at
+# once and run nothing; no networks: use allocate_network none). Reading a
+# server's user_data takes os_admin_cli (Nova's default policy) and
+# --os-compute-api-version 2.3.
 #
 # Set afterwards (and exported):
 #   OPENSTACK_DIR          the services' directory (logs in log/ there)
