@@ -177,6 +177,24 @@ test_expect_success DOCKER,REGISTRY,OPENSTACK 'a template parameter with no valu
 	test_line_count = 0 ids
 '
 
+test_expect_success DOCKER,REGISTRY,OPENSTACK '--template-from-repo takes .solum/heat.yaml of the pushed tree' '
+	solum app create fromrepo --template-from-repo --stack fromrepo-stack &&
+	make_app fromrepo one &&
+	push fromrepo &&
+	test_grep "has no .solum/heat.yaml" push.out &&
+	test_grep -v "Building" push.out &&
+	mkdir -p fromrepo/.solum &&
+	cp "$TEST_DIRECTORY/templates/value.yaml" fromrepo/.solum/heat.yaml &&
+	git -C fromrepo add .solum &&
+	git -C fromrepo commit -q -m template &&
+	push fromrepo &&
+	test_grep "Template [0-9a-f]\{7\}:.solum/heat.yaml ([0-9a-f]\{12\}), stack fromrepo-stack" push.out &&
+	test_grep "fromrepo v2 is running at http://fromrepo.example:5000/2" push.out &&
+	test "$(stack_status fromrepo-stack)" = CREATE_COMPLETE &&
+	solum app delete fromrepo --purge >del.out &&
+	test_grep "deleted stack fromrepo-stack" del.out
+'
+
 test_expect_success DOCKER,REGISTRY,OPENSTACK 'a failing stack update fails the release; the old stack and images stay' '
 	solum app create bad --template "$TEST_DIRECTORY/templates/fail-update.yaml" &&
 	make_app bad one &&
