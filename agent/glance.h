@@ -28,7 +28,27 @@ struct glance_image {
 	time_t created;
 };
 
+void glance_image_init(struct glance_image *img);
 void glance_image_release(struct glance_image *img);
+
+/*
+ * Fill `img` (initialised, released first) from `json`, Glance's answer to
+ * GET /v2/images/{id}. The id must be at most GLANCE_ID_MAX characters of
+ * [A-Za-z0-9-] and the status present; strings that are too long or hold
+ * control characters are errors, as is anything that is not an object. A
+ * pure function, for tests and fuzzing.
+ */
+int glance_image_parse(const char *json, size_t len, struct glance_image *img,
+		       struct err *err);
+
+/*
+ * One page of GET /v2/images: the images (*v_out, *nr_out; owned, each
+ * to be released, then free(*v_out)), at most 1000, and the `next` link
+ * (*next_out, owned, NULL on the last page), which must be a path
+ * "/v2/images?..." of printable characters. Pure, like glance_image_parse.
+ */
+int glance_page_parse(const char *json, size_t len, struct glance_image **v_out,
+		      size_t *nr_out, char **next_out, struct err *err);
 
 /*
  * The properties every solum image carries, as strings (Glance refuses
@@ -97,5 +117,13 @@ int glance_get(struct keystone *ks, const char *id, struct glance_image *out,
 
 /* DELETE /v2/images/{id}; an image already gone is success. */
 int glance_delete(struct keystone *ks, const char *id, struct err *err);
+
+/*
+ * Talk to Glance at `url` (http(s)://host:port, no version; copied)
+ * instead of the catalog's image endpoint, for every later call of this
+ * process; NULL goes back to the catalog. For tests that put a proxy in
+ * between and for clouds whose catalog is wrong.
+ */
+void glance_set_endpoint(const char *url);
 
 #endif
