@@ -318,8 +318,9 @@ void glance_error_message(const struct http_response *res, struct buf *b)
 
 	if (json_is_object(json_object_get(o, "error")))
 		o = json_object_get(o, "error");
-	if (json_is_object(o) && jstring(o, "message", &msg) < 0)
-		msg = NULL;
+	/* any text: add_text makes it one bounded line */
+	if (json_is_string(json_object_get(o, "message")))
+		msg = json_string_value(json_object_get(o, "message"));
 	/* webob: "The request returned a 413 ...  <the reason>" */
 	if (msg) {
 		const char *why = strstr(msg, "\n\n");

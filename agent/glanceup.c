@@ -174,40 +174,66 @@ static ssize_t body_end(struct upload *u, struct err *err)
 	return 0;
 }
 
-/* http_read_fn: the next bytes of the save, hashed on their way. */
+/*
+ * Wait until the stream can be read: 1, or 0 when there is nothing yet
+ * after `ms` (ticks done), -1 on error or cancel.
+ */
+static int wait_data(struct upload *u, int ms, struct err *err)
+{
+	struct pollfd pfd = { u->pump->rfd, POLLIN, 0 };
+	int rc = poll(&pfd, 1, ms);
+
+	if (rc < 0 && errno != EINTR)
+		return err_errno(err, "poll");
+	if (rc > 0)
+		return 1;
+	if (upload_tick(u, err))
+		return -1;
+	if (out_now_ms() - u->last_data_ms > IDLE_MS)
+		return err_set(err, "the engine sent nothing for %d s",
+			       IDLE_MS / 1000);
+	return 0;
+}
+
+/*
+ * http_read_fn: the next bytes of the save, hashed on their way. The
+ * buffer is filled as far as the stream allows without waiting (Glance
+ * spends time on each chunk: small ones slow it down).
+ */
 static ssize_t body_read(void *buf, size_t len, void *payload,
 			 struct err *err)
 {
 	struct upload *u = payload;
-	struct pollfd pfd = { u->pump->rfd, POLLIN, 0 };
+	size_t got = 0;
 	ssize_t n;
 	int rc;
 
-	for (;;) {
-		rc = poll(&pfd, 1, 100);
-		if (rc < 0 && errno != EINTR)
-			return err_errno(err, "poll");
-		if (rc > 0)
-			break;
-		if (upload_tick(u, err))
+	while (got < len) {
+		rc = wait_data(u, got ? 0 : 100, err);
+		if (rc < 0)
 			return -1;
-		if (out_now_ms() - u->last_data_ms > IDLE_MS)
-			return err_set(err, "the engine sent nothing for %d s",
-				       IDLE_MS / 1000);
+		if (!rc && got)
+			break;
+		if (!rc)
+			continue;
+		n = recv(u->pump->rfd, (char *)buf + got, len - got,
+			 MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return err_errno(err, "reading the engine's stream");
+		if (n == 0)
+			break;
+		got += (size_t)n;
 	}
-	do {
-		n = read(u->pump->rfd, buf, len);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return err_errno(err, "reading the engine's stream");
-	if (n == 0)
+	if (!got)
 		return body_end(u, err);
-	if (EVP_DigestUpdate(u->sha, buf, (size_t)n) != 1)
+	if (EVP_DigestUpdate(u->sha, buf, got) != 1)
 		return err_set(err, "sha512 failed");
-	u->bytes += n;
+	u->bytes += (long long)got;
 	u->last_data_ms = out_now_ms();
 	progress(u, 0);
-	return n;
+	return (ssize_t)got;
 }
 
 static void hex(const unsigned char *md, unsigned int n, char *out)
