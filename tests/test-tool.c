@@ -19,6 +19,7 @@ static const struct {
 	{ "release", tool_release, "release HOME reap|cancel|holder APP [N]: the reaper, cancel, who holds a deploy lock" },
 	{ "authkey", tool_authkey, "authkey LINE: parse an authorized_keys line, print the fingerprint" },
 	{ "keystone", tool_keystone, "keystone CLOUD [--describe] [--get TYPE PATH] ...: authenticate, print the catalog's types and the token's length" },
+	{ "glance", tool_glance, "glance CLOUD [--glance-url URL] upload|find|list|get|delete ...: drive the Glance client" },
 };
 
 int main(int argc, char **argv)
