@@ -15,6 +15,8 @@
 #                             without forwarding it
 #   cut BYTES RE              forward a request matching RE, but close both
 #                             connections after BYTES of its body went on
+#   stall SECS RE             read nothing of a request matching RE and
+#                             answer nothing for SECS seconds, then close
 #
 # RE is a Perl regular expression on "METHOD PATH", e.g. '^PUT .*/file$'.
 # Each request is logged to stderr as "METHOD PATH -> what". Exits after
@@ -51,7 +53,7 @@ sub mode {
 	chomp $l;
 	return ('pass') if $l eq '';
 	my ($m) = split / /, $l;
-	return split(/ /, $l, $m eq 'cut' ? 3 : 4);
+	return split(/ /, $l, $m eq 'cut' ? 3 : $m eq 'stall' ? 3 : 4);
 }
 
 # the request's head: the request line and the headers, up to the blank line
@@ -134,6 +136,11 @@ sub serve {
 		print STDERR "$method $path -> $arg[0]\n";
 		return;
 	}
+	if ($hit && $mode eq 'stall') {
+		print STDERR "$method $path -> stalled\n";
+		sleep $arg[0];
+		return;
+	}
 	my $u = IO::Socket::INET->new(PeerAddr => $upstream) or do {
 		answer($c, 502);
 		print STDERR "$method $path -> cannot connect: $!\n";
@@ -152,6 +159,7 @@ while (1) {
 	my $pid = fork;
 	if (defined $pid && $pid == 0) {
 		close $srv;
+		alarm 300;
 		serve($c);
 		close $c;
 		POSIX::_exit(0);
