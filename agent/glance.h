@@ -79,15 +79,22 @@ struct glance_stats {
  * size; the sha512 computed while the bytes pass; then GET the image and
  * check status active, size and os_hash_value against what was sent.
  *
- * Progress goes to `out` as "uploading to Glance: 120 MiB of 480 MiB
- * (25%), 110 MiB/s" at least every out->interval_ms (total and % when the
- * engine's size is known), and one final line with size, time and rate.
+ * The engine is asked for the image first (docker_image_inspect), so a
+ * missing image fails before Glance has anything.
+ *
+ * Progress goes to `out` (may be NULL) as "uploading to Glance: 120 MiB
+ * of about 480 MiB (25%), 110 MiB/s" at least every out->interval_ms
+ * (the total is the engine's Size, an estimate of the tar's length; past
+ * it only MiB and rate), and one final line with size, time and rate.
  * out->cancelled stops it. On any failure, cancel included, the
  * half-made image is deleted and -1 returned with one line in err, which
- * says what Glance answered: "glance: upload web-v3: HTTP 413: image
- * exceeds the storage quota" / "glance: upload web-v3: connection cut
- * after 212 MiB" / "glance: upload web-v3: sha512 mismatch: Glance has
- * ab12..., solum sent cd34...". *id_out (owned) on success.
+ * says what Glance answered: "glance: upload web-v3: HTTP 413: The
+ * incoming image is too large: ..." / "glance: upload web-v3: connection
+ * cut after 212 MiB: PUT ...: ..." / "glance: upload web-v3: cancelled
+ * after 12 MiB" / "glance: upload web-v3: sha512 mismatch: Glance has
+ * ab12..., solum sent cd34...". Should the delete fail too, the line
+ * ends "(and the image ID is left: ...)". *id_out (owned) on success;
+ * `stats` may be NULL.
  */
 int glance_upload(struct keystone *ks, struct docker *docker,
 		  const char *engine_ref, const char *name,
