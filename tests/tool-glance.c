@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "clouds.h"
@@ -16,7 +17,8 @@
 extern char **environ;
 
 static const char glance_usage[] =
-	"usage: test-tool glance CLOUD [--glance-url URL] [--interval MS] CMD ...\n"
+	"usage: test-tool glance CLOUD [--glance-url URL] [--interval MS]\n"
+	"           [--cancel-after SECS] CMD ...\n"
 	"  upload ENGINE REF NAME --app A --release N --digest D\n"
 	"         [--commit C] [--tree T]\n"
 	"  find APP DIGEST\n"
@@ -24,8 +26,8 @@ static const char glance_usage[] =
 	"  get ID\n"
 	"  delete ID\n"
 	"  CLOUD '' is OS_CLOUD; ENGINE is unix:///path, a socket path or ''\n"
-	"  for $DOCKER_HOST. Progress goes to stderr; SIGINT or SIGTERM\n"
-	"  cancels an upload.\n";
+	"  for $DOCKER_HOST. Progress goes to stderr; SIGINT, SIGTERM or\n"
+	"  the end of --cancel-after (SIGALRM) cancels an upload.\n";
 
 static volatile sig_atomic_t cancelled;
 
@@ -80,7 +82,7 @@ static int parse_upload(int argc, char **argv, struct upload_args *a)
 }
 
 static int cmd_upload(struct keystone *ks, int argc, char **argv,
-		      int interval_ms, struct err *err)
+		      int interval_ms, unsigned cancel_secs, struct err *err)
 {
 	struct upload_args a;
 	struct docker *d = NULL;
@@ -98,6 +100,9 @@ static int cmd_upload(struct keystone *ks, int argc, char **argv,
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	if (cancel_secs)
+		alarm(cancel_secs);
 	out.client = stderr;
 	out.interval_ms = interval_ms;
 	out.cancelled = &cancelled;
@@ -143,13 +148,13 @@ static int cmd_get(struct keystone *ks, const char *id, struct err *err)
 }
 
 static int run(struct keystone *ks, int argc, char **argv, int interval_ms,
-	       struct err *err)
+	       unsigned cancel_secs, struct err *err)
 {
 	char *id = NULL;
 	int found;
 
 	if (!strcmp(argv[0], "upload"))
-		return cmd_upload(ks, argc, argv, interval_ms, err);
+		return cmd_upload(ks, argc, argv, interval_ms, cancel_secs, err);
 	if (!strcmp(argv[0], "find") && argc == 3) {
 		found = glance_find_digest(ks, argv[1], argv[2], &id, err);
 		if (found < 0)
@@ -175,6 +180,7 @@ int tool_glance(int argc, char **argv)
 	struct keystone *ks = NULL;
 	struct err err = ERR_INIT;
 	int i = 2, ret = 1, interval_ms = 1000;
+	unsigned cancel_secs = 0;
 
 	if (argc < 3) {
 		fputs(glance_usage, stderr);
@@ -185,6 +191,8 @@ int tool_glance(int argc, char **argv)
 			glance_set_endpoint(argv[i + 1]);
 		else if (!strcmp(argv[i], "--interval"))
 			interval_ms = (int)strtol(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--cancel-after"))
+			cancel_secs = (unsigned)strtoul(argv[i + 1], NULL, 10);
 		else
 			break;
 	}
@@ -200,7 +208,7 @@ int tool_glance(int argc, char **argv)
 		ret = fail(&err);
 		goto out;
 	}
-	ret = run(ks, argc - i, argv + i, interval_ms, &err);
+	ret = run(ks, argc - i, argv + i, interval_ms, cancel_secs, &err);
 	if (ret < 0)
 		ret = fail(&err);
 out:
