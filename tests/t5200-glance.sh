@@ -199,15 +199,12 @@ test_expect_success DOCKER,PROXY 'pass-through: an upload through the proxy work
 
 test_expect_success DOCKER,PROXY 'cancelled while Glance takes nothing: the image is deleted' '
 	echo "stall 20 ^PUT .*/file\$" >proxy.mode &&
-	test-tool glance solum-test --glance-url "$PROXY" --interval 200 \
-		upload "$DOCKER_URL" t5200/app:1 web-v10 --app web --release 10 --digest sha256:d10 \
-		>out 2>err &
-	pid=$! &&
-	test_wait_for 30 grep -q "stalled" proxy.log &&
-	sleep 1 &&
-	kill -TERM $pid &&
-	test_expect_code 1 wait $pid &&
+	test_must_fail upload --glance-url "$PROXY" --interval 200 \
+		--cancel-after 4 upload "$DOCKER_URL" t5200/app:1 web-v10 \
+		--app web --release 10 --digest sha256:d10 >out 2>err &&
+	test_grep "^PUT /v2/images/.*/file -> stalled$" proxy.log &&
 	test_grep "^test-tool: glance: upload web-v10: cancelled after [0-9]* MiB$" err &&
+	test_grep "^DELETE /v2/images/" proxy.log &&
 	echo pass >proxy.mode &&
 	no_images_but "$(cat id1)" "$(cat id8)"
 '
