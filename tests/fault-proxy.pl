@@ -1,8 +1,9 @@
 #!/usr/bin/perl
 # fault-proxy.pl: an HTTP proxy in front of one server that fails on demand
 #
-#   perl tests/fault-proxy.pl PORTFILE UPSTREAM_HOST:PORT MODEFILE [SECS]
+#   perl tests/fault-proxy.pl PORTFILE UPSTREAM MODEFILE [SECS]
 #
+# UPSTREAM is 127.0.0.1:PORT or unix:/path/to/socket (a Docker engine).
 # Listens on 127.0.0.1 on a free port (written to PORTFILE once it
 # listens) and forwards every request to UPSTREAM, one connection per
 # request (it asks both sides for Connection: close). Before each request
@@ -17,6 +18,8 @@
 #                             connections after BYTES of its body went on
 #   stall SECS RE             read nothing of a request matching RE and
 #                             answer nothing for SECS seconds, then close
+#   cutanswer BYTES RE        forward a request matching RE, but close both
+#                             connections after BYTES of the answer came back
 #
 # RE is a Perl regular expression on "METHOD PATH", e.g. '^PUT .*/file$'.
 # Each request is logged to stderr as "METHOD PATH -> what". Exits after
@@ -24,12 +27,14 @@
 use strict;
 use warnings;
 use IO::Socket::INET;
+use IO::Socket::UNIX;
+use Socket qw(SOCK_STREAM);
 use IO::Select;
 use POSIX ();
 
 my ($portfile, $upstream, $modefile, $secs) = @ARGV;
-die "usage: fault-proxy.pl PORTFILE HOST:PORT MODEFILE [SECS]\n"
-	unless defined $modefile && $upstream =~ /^127\.0\.0\.1:\d+$/;
+die "usage: fault-proxy.pl PORTFILE 127.0.0.1:PORT|unix:/PATH MODEFILE [SECS]\n"
+	unless defined $modefile && $upstream =~ m{^(127\.0\.0\.1:\d+|unix:/.+)$};
 $secs //= 600;
 
 my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
@@ -53,7 +58,7 @@ sub mode {
 	chomp $l;
 	return ('pass') if $l eq '';
 	my ($m) = split / /, $l;
-	return split(/ /, $l, $m eq 'cut' ? 3 : $m eq 'stall' ? 3 : 4);
+	return split(/ /, $l, $m eq 'cut' || $m eq 'cutanswer' ? 3 : $m eq 'stall' ? 3 : 4);
 }
 
 # the request's head: the request line and the headers, up to the blank line
@@ -97,9 +102,10 @@ sub answer {
 }
 
 # relay between the client and upstream; `cut`: close after that many
-# bytes from the client (after the head)
+# bytes from the client (after the head), `cutanswer`: from upstream
 sub relay {
-	my ($c, $u, $cut) = @_;
+	my ($c, $u, $cut, $cutanswer) = @_;
+	my $got = 0;
 	my $sel = IO::Select->new($c, $u);
 	my ($sent, $first) = (0, 1);
 	while (1) {
@@ -117,6 +123,11 @@ sub relay {
 				return 'done' unless $n;
 				$b =~ s/\r\n/\r\nConnection: close\r\n/ if $first;
 				$first = 0;
+				if (defined $cutanswer && $got + length($b) >= $cutanswer) {
+					syswrite($c, substr($b, 0, $cutanswer - $got));
+					return 'cut';
+				}
+				$got += length($b);
 				syswrite($c, $b) or return 'client gone';
 			}
 		}
@@ -141,7 +152,10 @@ sub serve {
 		sleep $arg[0];
 		return;
 	}
-	my $u = IO::Socket::INET->new(PeerAddr => $upstream) or do {
+	my $u = $upstream =~ /^unix:(.*)/
+		? IO::Socket::UNIX->new(Peer => $1, Type => SOCK_STREAM())
+		: IO::Socket::INET->new(PeerAddr => $upstream);
+	$u or do {
 		answer($c, 502);
 		print STDERR "$method $path -> cannot connect: $!\n";
 		return;
@@ -149,7 +163,8 @@ sub serve {
 	$head =~ s/\r\nConnection:[^\r]*//ig;
 	$head =~ s/\r\n\r\n$/\r\nConnection: close\r\n\r\n/;
 	syswrite($u, $head);
-	my $how = relay($c, $u, $hit && $mode eq 'cut' ? $arg[0] : undef);
+	my $how = relay($c, $u, $hit && $mode eq 'cut' ? $arg[0] : undef,
+		$hit && $mode eq 'cutanswer' ? $arg[0] : undef);
 	print STDERR "$method $path -> $how\n";
 	close $u;
 }

@@ -209,6 +209,21 @@ test_expect_success DOCKER,PROXY 'cancelled while Glance takes nothing: the imag
 	no_images_but "$(cat id1)" "$(cat id8)"
 '
 
+test_expect_success DOCKER,OPENSTACK 'the engine fails halfway: its error, and the image is deleted' '
+	perl "$TEST_DIRECTORY/fault-proxy.pl" engine.port "unix:$DOCKER_SOCK" \
+		engine.mode 600 2>engine.log &
+	test_bg_register $! &&
+	test_wait_for 10 test -s engine.port &&
+	ENGINE=tcp://127.0.0.1:$(cat engine.port) &&
+	echo "cutanswer 5242880 ^GET .*/images/.*/get\$" >engine.mode &&
+	test_must_fail upload upload "$ENGINE" t5200/app:1 web-v11 --app web \
+		--release 11 --digest sha256:d11 >out 2>err &&
+	test_grep "^GET /v1.41/images/t5200/app:1/get -> cut$" engine.log &&
+	test_grep "^test-tool: glance: upload web-v11: docker: GET /v1.41/images/t5200/app:1/get: connection to $ENGINE broken before the response was complete" err &&
+	test_line_count = 1 <(grep "^test-tool:" err) &&
+	no_images_but "$(cat id1)" "$(cat id8)"
+'
+
 test_expect_success DOCKER,OPENSTACK 'Glance down: the error names it' '
 	port=$(test_free_port) &&
 	test_must_fail upload --glance-url http://127.0.0.1:$port list web 2>err &&
