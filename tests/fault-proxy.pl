@@ -20,6 +20,8 @@
 #                             answer nothing for SECS seconds, then close
 #   cutanswer BYTES RE        forward a request matching RE, but close both
 #                             connections after BYTES of the answer came back
+#   badhash RE                forward a request matching RE, but change the
+#                             first digit of "os_hash_value" in the answer
 #
 # RE is a Perl regular expression on "METHOD PATH", e.g. '^PUT .*/file$'.
 # Each request is logged to stderr as "METHOD PATH -> what". Exits after
@@ -58,7 +60,7 @@ sub mode {
 	chomp $l;
 	return ('pass') if $l eq '';
 	my ($m) = split / /, $l;
-	return split(/ /, $l, $m eq 'cut' || $m eq 'cutanswer' ? 3 : $m eq 'stall' ? 3 : 4);
+	return split(/ /, $l, $m eq 'cut' || $m eq 'cutanswer' ? 3 : $m eq 'stall' ? 3 : $m eq 'badhash' ? 2 : 4);
 }
 
 # the request's head: the request line and the headers, up to the blank line
@@ -104,7 +106,7 @@ sub answer {
 # relay between the client and upstream; `cut`: close after that many
 # bytes from the client (after the head), `cutanswer`: from upstream
 sub relay {
-	my ($c, $u, $cut, $cutanswer) = @_;
+	my ($c, $u, $cut, $cutanswer, $badhash) = @_;
 	my $got = 0;
 	my $sel = IO::Select->new($c, $u);
 	my ($sent, $first) = (0, 1);
@@ -123,6 +125,8 @@ sub relay {
 				return 'done' unless $n;
 				$b =~ s/\r\n/\r\nConnection: close\r\n/ if $first;
 				$first = 0;
+				$b =~ s/("os_hash_value": ?")(.)/$1 . ($2 eq '0' ? '1' : '0')/e
+					if $badhash;
 				if (defined $cutanswer && $got + length($b) >= $cutanswer) {
 					syswrite($c, substr($b, 0, $cutanswer - $got));
 					return 'cut';
@@ -164,7 +168,8 @@ sub serve {
 	$head =~ s/\r\n\r\n$/\r\nConnection: close\r\n\r\n/;
 	syswrite($u, $head);
 	my $how = relay($c, $u, $hit && $mode eq 'cut' ? $arg[0] : undef,
-		$hit && $mode eq 'cutanswer' ? $arg[0] : undef);
+		$hit && $mode eq 'cutanswer' ? $arg[0] : undef,
+		$hit && $mode eq 'badhash');
 	print STDERR "$method $path -> $how\n";
 	close $u;
 }

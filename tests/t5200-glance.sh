@@ -197,6 +197,17 @@ test_expect_success DOCKER,PROXY 'pass-through: an upload through the proxy work
 	no_images_but "$(cat id1)" "$(cat id8)"
 '
 
+test_expect_success DOCKER,PROXY 'Glance reports another sha512: the mismatch, and the image is deleted' '
+	echo "badhash ^GET /v2/images/[0-9a-f-]*\$" >proxy.mode &&
+	test_must_fail upload --glance-url "$PROXY" upload "$DOCKER_URL" \
+		t5200/app:1 web-v12 --app web --release 12 --digest sha256:d12 \
+		>out 2>err &&
+	sha=$(cat saved.sha512) &&
+	test_grep "^test-tool: glance: upload web-v12: sha512 mismatch: Glance has [0-9a-f]\{12\}\.\.\., solum sent ${sha%${sha#????????????}}\.\.\.$" err &&
+	echo pass >proxy.mode &&
+	no_images_but "$(cat id1)" "$(cat id8)"
+'
+
 test_expect_success DOCKER,PROXY 'cancelled while Glance takes nothing: the image is deleted' '
 	echo "stall 20 ^PUT .*/file\$" >proxy.mode &&
 	test_must_fail upload --glance-url "$PROXY" --interval 200 \
