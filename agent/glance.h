@@ -28,7 +28,27 @@ struct glance_image {
 	time_t created;
 };
 
+void glance_image_init(struct glance_image *img);
 void glance_image_release(struct glance_image *img);
+
+/*
+ * Fill `img` (initialised, released first) from `json`, Glance's answer to
+ * GET /v2/images/{id}. The id must be at most GLANCE_ID_MAX characters of
+ * [A-Za-z0-9-] and the status present; strings that are too long or hold
+ * control characters are errors, as is anything that is not an object. A
+ * pure function, for tests and fuzzing.
+ */
+int glance_image_parse(const char *json, size_t len, struct glance_image *img,
+		       struct err *err);
+
+/*
+ * One page of GET /v2/images: the images (*v_out, *nr_out; owned, each
+ * to be released, then free(*v_out)), at most 1000, and the `next` link
+ * (*next_out, owned, NULL on the last page), which must be a path
+ * "/v2/images?..." of printable characters. Pure, like glance_image_parse.
+ */
+int glance_page_parse(const char *json, size_t len, struct glance_image **v_out,
+		      size_t *nr_out, char **next_out, struct err *err);
 
 /*
  * The properties every solum image carries, as strings (Glance refuses
@@ -59,15 +79,22 @@ struct glance_stats {
  * size; the sha512 computed while the bytes pass; then GET the image and
  * check status active, size and os_hash_value against what was sent.
  *
- * Progress goes to `out` as "uploading to Glance: 120 MiB of 480 MiB
- * (25%), 110 MiB/s" at least every out->interval_ms (total and % when the
- * engine's size is known), and one final line with size, time and rate.
+ * The engine is asked for the image first (docker_image_inspect), so a
+ * missing image fails before Glance has anything.
+ *
+ * Progress goes to `out` (may be NULL) as "uploading to Glance: 120 MiB
+ * of about 480 MiB (25%), 110 MiB/s" at least every out->interval_ms
+ * (the total is the engine's Size, an estimate of the tar's length; past
+ * it only MiB and rate), and one final line with size, time and rate.
  * out->cancelled stops it. On any failure, cancel included, the
  * half-made image is deleted and -1 returned with one line in err, which
- * says what Glance answered: "glance: upload web-v3: HTTP 413: image
- * exceeds the storage quota" / "glance: upload web-v3: connection cut
- * after 212 MiB" / "glance: upload web-v3: sha512 mismatch: Glance has
- * ab12..., solum sent cd34...". *id_out (owned) on success.
+ * says what Glance answered: "glance: upload web-v3: HTTP 413: The
+ * incoming image is too large: ..." / "glance: upload web-v3: connection
+ * cut after 212 MiB: PUT ...: ..." / "glance: upload web-v3: cancelled
+ * after 12 MiB" / "glance: upload web-v3: sha512 mismatch: Glance has
+ * ab12..., solum sent cd34...". Should the delete fail too, the line
+ * ends "(and the image ID is left: ...)". *id_out (owned) on success;
+ * `stats` may be NULL.
  */
 int glance_upload(struct keystone *ks, struct docker *docker,
 		  const char *engine_ref, const char *name,
@@ -97,5 +124,13 @@ int glance_get(struct keystone *ks, const char *id, struct glance_image *out,
 
 /* DELETE /v2/images/{id}; an image already gone is success. */
 int glance_delete(struct keystone *ks, const char *id, struct err *err);
+
+/*
+ * Talk to Glance at `url` (http(s)://host:port, no version; copied)
+ * instead of the catalog's image endpoint, for every later call of this
+ * process; NULL goes back to the catalog. For tests that put a proxy in
+ * between and for clouds whose catalog is wrong.
+ */
+void glance_set_endpoint(const char *url);
 
 #endif

@@ -240,7 +240,12 @@ sys.exit(c.execute("pragma journal_mode=wal").fetchone()[0] != "wal")' "$1"
 # ---- configuration ----
 
 write_configs() {
-	local ks=http://127.0.0.1:$KEYSTONE_PORT
+	local ks=http://127.0.0.1:$KEYSTONE_PORT glance_cap=
+	case "${SOLUM_GLANCE_IMAGE_SIZE_CAP:-}" in
+	'') ;;
+	*[!0-9]*) die "SOLUM_GLANCE_IMAGE_SIZE_CAP wants a number of bytes" ;;
+	*) glance_cap="image_size_cap = $SOLUM_GLANCE_IMAGE_SIZE_CAP" ;;
+	esac
 	mkdir -p "$dir/keys/fernet" "$dir/keys/credential" "$dir/images" \
 		"$dir/glance/staging" "$dir/glance/tasks" "$dir/lock" "$dir/log"
 
@@ -288,7 +293,7 @@ bind_port = $GLANCE_PORT
 workers = 0
 log_file = $dir/log/glance-api.log
 enabled_backends = file:file
-${SOLUM_GLANCE_IMAGE_SIZE_CAP:+image_size_cap = $SOLUM_GLANCE_IMAGE_SIZE_CAP}
+$glance_cap
 [database]
 connection = sqlite:///$dir/glance.db
 [paste_deploy]

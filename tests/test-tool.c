@@ -20,6 +20,7 @@ static const struct {
 	{ "authkey", tool_authkey, "authkey LINE: parse an authorized_keys line, print the fingerprint" },
 	{ "keystone", tool_keystone, "keystone CLOUD [--describe] [--get TYPE PATH] ...: authenticate, print the catalog's types and the token's length" },
 	{ "heat", tool_heat, "heat CLOUD deploy|get|delete STACK ...: drive a Heat stack, events on stdout" },
+	{ "glance", tool_glance, "glance CLOUD [--glance-url URL] upload|find|list|get|delete ...: drive the Glance client" },
 };
 
 int main(int argc, char **argv)

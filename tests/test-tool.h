@@ -14,5 +14,6 @@ int tool_tarstream_build(int argc, char **argv);	/* tests/tool-bench.c */
 int tool_release(int argc, char **argv);	/* tests/tool-release.c */
 int tool_keystone(int argc, char **argv);	/* tests/tool-keystone.c */
 int tool_heat(int argc, char **argv);		/* tests/tool-heat.c */
+int tool_glance(int argc, char **argv);		/* tests/tool-glance.c */
 
 #endif
