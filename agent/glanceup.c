@@ -140,11 +140,11 @@ static void progress(struct upload *u, int force)
 		return;
 	u->last_line_ms = now;
 	if (u->total > 0 && u->bytes < u->total)
-		out_printf(u->out, "uploading to Glance: %.0f MiB of about %.0f MiB (%d%%), %.0f MiB/s",
+		out_printf(u->out, "       uploading to Glance: %.0f MiB of about %.0f MiB (%d%%), %.0f MiB/s",
 			   (double)u->bytes / MIB, (double)u->total / MIB,
 			   (int)(u->bytes * 100 / u->total), rate);
 	else
-		out_printf(u->out, "uploading to Glance: %.0f MiB, %.0f MiB/s",
+		out_printf(u->out, "       uploading to Glance: %.0f MiB, %.0f MiB/s",
 			   (double)u->bytes / MIB, rate);
 }
 
@@ -437,7 +437,7 @@ int glance_upload(struct keystone *ks, struct docker *docker,
 		goto out;
 	}
 	if (out)
-		out_printf(out, "uploaded to Glance: %.1f MiB in %.1f s, %.0f MiB/s",
+		out_printf(out, "       uploaded to Glance: %.1f MiB in %.1f s, %.0f MiB/s",
 			   (double)u.bytes / MIB,
 			   (double)(out_now_ms() - u.start_ms) / 1000.0,
 			   (double)u.bytes / MIB * 1000.0 /

@@ -66,8 +66,8 @@ test_expect_success DOCKER,OPENSTACK 'upload: streamed, hashed, checked against 
 	echo "sha512: $(cat saved.sha512)" >expect &&
 	test_grep "^sha512: " out >actual &&
 	test_cmp expect actual &&
-	test_grep "^uploading to Glance: [0-9]* MiB" progress &&
-	test_grep "^uploaded to Glance: [0-9.]* MiB in [0-9.]* s, [0-9]* MiB/s$" progress &&
+	test_grep "^ *uploading to Glance: [0-9]* MiB" progress &&
+	test_grep "^ *uploaded to Glance: [0-9.]* MiB in [0-9.]* s, [0-9]* MiB/s$" progress &&
 	test_grep -v "$OPENSTACK_DEMO_PASSWORD" out progress
 '
 
@@ -161,7 +161,7 @@ test_expect_success DOCKER,PROXY 'Glance answers 500 after 1 MiB: its message, a
 		t5200/app:1 web-v5 --app web --release 5 --digest sha256:d5 \
 		>out 2>err &&
 	echo "test-tool: glance: upload web-v5: HTTP 500: fault-proxy: injected 500" >expect &&
-	grep -v "^uploading to Glance: " err >actual &&
+	grep -v "^ *uploading to Glance: " err >actual &&
 	test_cmp expect actual &&
 	test_grep "^DELETE /v2/images/.* -> done" proxy.log &&
 	no_images_but "$(cat id1)"
@@ -173,7 +173,7 @@ test_expect_success DOCKER,PROXY 'Glance answers 503 at once' '
 		t5200/app:1 web-v6 --app web --release 6 --digest sha256:d6 \
 		>out 2>err &&
 	echo "test-tool: glance: upload web-v6: HTTP 503: fault-proxy: injected 503" >expect &&
-	grep -v "^uploading to Glance: " err >actual &&
+	grep -v "^ *uploading to Glance: " err >actual &&
 	test_cmp expect actual &&
 	no_images_but "$(cat id1)"
 '
