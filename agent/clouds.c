@@ -24,7 +24,7 @@ enum {
 	I_PROJECT_ID, I_USER_DOMAIN_NAME, I_USER_DOMAIN_ID,
 	I_PROJECT_DOMAIN_NAME, I_PROJECT_DOMAIN_ID, I_APPCRED_ID,
 	I_APPCRED_NAME, I_APPCRED_SECRET, I_TOKEN, I_REGION, I_INTERFACE,
-	I_CACERT, I_CERT, I_KEY, I_AUTH_TYPE, I_VERIFY, I_INSECURE,
+	I_CACERT, I_CERT, I_KEY, I_IMAGE_URL, I_ORCH_URL, I_AUTH_TYPE, I_VERIFY, I_INSECURE,
 	I_DOMAIN_NAME, I_DOMAIN_ID, I_PROFILE,
 };
 
@@ -71,6 +71,11 @@ static const struct field fields[] = {
 	[I_CACERT] = F("cacert", "OS_CACERT", cacert, 0),
 	[I_CERT] = F("cert", "OS_CERT", cert, 0),
 	[I_KEY] = F("key", "OS_KEY", key, 0),
+	/* openstacksdk's <service type>_endpoint_override */
+	[I_IMAGE_URL] = F("image_endpoint_override", NULL,
+			  image_endpoint_override, 0),
+	[I_ORCH_URL] = F("orchestration_endpoint_override", NULL,
+			 orchestration_endpoint_override, 0),
 	/* read, checked, then turned into other fields */
 	[I_AUTH_TYPE] = X("auth_type", "OS_AUTH_TYPE"),
 	[I_VERIFY] = X("verify", NULL),
@@ -647,6 +652,21 @@ static int check_auth(struct load *l, const struct clouds_cloud *c,
 	return 0;
 }
 
+/* An endpoint override, when given, is an http(s) URL. */
+static int check_url(struct load *l, const char *url, int field,
+		     struct err *err)
+{
+	char w[200], q[80];
+	const char *rest;
+
+	if (!url || starts_with(url, "http://", &rest) ||
+	    starts_with(url, "https://", &rest))
+		return 0;
+	return err_set(err, "%s: expected an http:// or https:// URL, got '%s'",
+		       where(&l->raw, field, w, sizeof(w)),
+		       quote(url, q, sizeof(q)));
+}
+
 static int check_cloud(struct load *l, struct clouds_cloud *c,
 		       struct err *err)
 {
@@ -664,6 +684,10 @@ static int check_cloud(struct load *l, struct clouds_cloud *c,
 		return err_set(err, "%s: expected an http:// or https:// URL, got '%s'",
 			       where(&l->raw, I_AUTH_URL, w, sizeof(w)),
 			       quote(c->auth_url, q, sizeof(q)));
+	if (check_url(l, c->image_endpoint_override, I_IMAGE_URL, err) < 0 ||
+	    check_url(l, c->orchestration_endpoint_override, I_ORCH_URL,
+		      err) < 0)
+		return -1;
 	if (!c->interface)
 		c->interface = xstrdup("public");
 	v = c->interface;

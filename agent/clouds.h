@@ -45,6 +45,9 @@ struct clouds_cloud {
 	char *cacert;			/* PEM file of the CAs to trust */
 	char *cert, *key;		/* client certificate and key (PEM) */
 	int verify;			/* 0: the server is not checked */
+	/* URLs used instead of the catalog's (openstacksdk's keys), or NULL */
+	char *image_endpoint_override;
+	char *orchestration_endpoint_override;
 };
 
 /*

@@ -685,6 +685,13 @@ int keystone_endpoint(const struct keystone *ks, const char *type,
 	const char *url;
 
 	*url_out = NULL;
+	url = !strcmp(type, "image") ? ks->cloud->image_endpoint_override :
+	      !strcmp(type, "orchestration") ?
+	      ks->cloud->orchestration_endpoint_override : NULL;
+	if (url) {
+		*url_out = xstrdup(url);
+		return 0;
+	}
 	if (keystone_catalog_find(&ks->catalog, type,
 				  interface ? interface : ks->cloud->interface,
 				  region ? region : ks->cloud->region_name,

@@ -113,7 +113,9 @@ const struct keystone_catalog *keystone_catalog(const struct keystone *ks);
 
 /*
  * keystone_catalog_find in the session's catalog, with the cloud's
- * interface and region_name when `interface` or `region` is NULL;
+ * interface and region_name when `interface` or `region` is NULL, unless
+ * the cloud overrides the endpoint of `type` (image_endpoint_override,
+ * orchestration_endpoint_override in clouds.yaml);
  * `*url_out` is owned (free()). Errors start "keystone: ".
  */
 int keystone_endpoint(const struct keystone *ks, const char *type,

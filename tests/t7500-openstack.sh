@@ -266,6 +266,36 @@ restart_glance() {
 	fi
 }
 
+test_expect_success DOCKER,REGISTRY,OPENSTACK 'Glance behind a proxy that fails (image_endpoint_override)' '
+	perl "$TEST_DIRECTORY/fault-proxy.pl" proxy.port "127.0.0.1:${GLANCE_URL##*:}" \
+		proxy.mode 600 2>proxy.log &
+	test_bg_register $! &&
+	test_wait_for 10 test -s proxy.port &&
+	sed -n "/^  solum-test:/,/^  solum-admin:/p" "$OPENSTACK_DIR/clouds.yaml" |
+		sed "\$d; s/^  solum-test:/  solum-proxy:/" >>clouds.yaml &&
+	echo "    image_endpoint_override: http://127.0.0.1:$(cat proxy.port)" >>clouds.yaml &&
+	test_set_prereq PROXY
+'
+
+test_expect_success DOCKER,REGISTRY,OPENSTACK,PROXY 'Glance 503 or a connection cut mid-upload: a failed release, no orphan image, the stack untouched' '
+	test_when_finished "use_cloud solum-test" &&
+	use_cloud solum-proxy &&
+	images web >before &&
+	echo "status 503 0 ^PUT .*/file\$" >proxy.mode &&
+	make_app web proxied-503 &&
+	push web &&
+	test_grep " !     web v[0-9]* failed: glance: upload web-v[0-9]*: HTTP 503: fault-proxy: injected 503" push.out &&
+	echo "cut 1048576 ^PUT .*/file\$" >proxy.mode &&
+	make_app web proxied-cut &&
+	push web &&
+	test_grep " !     web v[0-9]* failed: glance: upload web-v[0-9]*: connection cut after" push.out &&
+	test_grep "stack web keeps v7, which still serves at http://web.example:5000/7" push.out &&
+	test_grep "^DELETE /v2/images/.* -> " proxy.log &&
+	images web >after &&
+	test_cmp before after &&
+	test "$(stack_param web release)" = 7
+'
+
 test_expect_success DOCKER,REGISTRY,OPENSTACK 'Glance refusing the size (413): one clear line, no orphan image, the stack untouched' '
 	images web >before &&
 	test_when_finished "restart_glance" &&
