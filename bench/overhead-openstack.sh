@@ -1,0 +1,285 @@
+# overhead-openstack.sh: bench/overhead -t openstack, sourced by bench/overhead
+#
+# bench/overhead has started the private dockerd, made the solum home
+# (`solum init`) and the work tree of examples/hello; this part starts a
+# private Keystone, Glance and Heat (scripts/openstack.sh, under
+# bench/out/overhead/openstack with fresh databases, stopped by that
+# script and removed on exit), points
+# solum at its cloud solum-test (solum.yaml `openstack: {cloud:
+# solum-test}`, OS_CLIENT_CONFIG_FILE at its clouds.yaml; no registry, so
+# solum passes the engine's image reference) and creates the app `hello`
+# on tests/templates/value.yaml (OS::Heat::Value only: no Nova).
+#
+# Each of the REPS pushes is a new tree, so each is a real build, then a
+# Glance upload, then the stack create (first push) or update (the
+# others); the push returns once the stack is *_COMPLETE. Then, for the
+# same release, its pieces done directly, in this order:
+#   build   the engine alone (direct_build, as for the local target);
+#   upload  POST /v2/images (the image record), then `curl --unix-socket
+#           SOCK .../images/IMAGE/get | curl -T - .../v2/images/ID/file`
+#           of the image solum built; the token is fetched before, outside
+#           the timed part (its time is shown as `auth`, not subtracted);
+#   stack   a POST (first push) or PUT (the others) of the same template
+#           and the parameters solum recorded for the release (its Glance
+#           id swapped for the baseline's) to a stack of its own,
+#           `bench-base`, polled every 100 ms (GET, no outputs) until
+#           *_COMPLETE. Polling rather than Heat's event timestamps:
+#           those have whole-second resolution.
+# overhead = total - build - upload - stack.
+# The peak RSS of solum is the largest VmHWM of any `solum` process during
+# the push, sampled every 50 ms.
+
+os_dir=$out/openstack
+template=$top/tests/templates/value.yaml
+base_stack=bench-base
+base_id=
+
+# fresh databases: no stack or image of an earlier run
+"$top/scripts/openstack.sh" stop "$os_dir" >/dev/null 2>&1 || true
+rm -rf "$os_dir" "$out/pushes"
+"$top/scripts/openstack.sh" start "$os_dir" >/dev/null 2>"$out/openstack.log" ||
+	{ tail -n 20 "$out/openstack.log" >&2; failed "starting OpenStack in $os_dir"; }
+demo_pw=$(sed -n 's/^DEMO_PASSWORD=//p' "$os_dir/passwords")
+keystone=http://127.0.0.1:$(sed -n 's/^KEYSTONE_PORT=//p' "$os_dir/ports")/v3
+export OS_CLIENT_CONFIG_FILE=$os_dir/clouds.yaml
+unset OS_CLOUD
+
+cat >"$home/solum.yaml" <<YAML
+docker:
+  host: unix://$sock
+registry:
+  address:
+openstack:
+  cloud: solum-test
+  stack_timeout: 120
+YAML
+"$solum" --home "$home" app create hello --template "$template" \
+	>"$out/app.log" 2>&1 || { cat "$out/app.log" >&2; failed "solum app create"; }
+test -d "$bare" || failed "no repository $bare"
+
+# os_token: a demo token in $tok, the public Glance and Heat URLs in
+# $glance and $heat, the time it took in $auth_ms
+os_token() {
+	local t0=$EPOCHREALTIME
+	jq -n --arg pw "$demo_pw" '{auth: {
+		identity: {methods: ["password"], password: {user: {name: "demo",
+			domain: {id: "default"}, password: $pw}}},
+		scope: {project: {name: "demo", domain: {id: "default"}}}}}' |
+		curl -sSf --max-time 30 -D "$out/token.tmp" -o "$out/catalog.json" \
+			-H 'Content-Type: application/json' -d @- \
+			"$keystone/auth/tokens" || failed "a token from Keystone"
+	auth_ms=$(ms_since "$t0")
+	tok=$(sed -n 's/^[Xx]-[Ss]ubject-[Tt]oken: *\([^[:space:]]*\).*/\1/p' \
+		"$out/token.tmp")
+	glance=$(os_endpoint image)
+	heat=$(os_endpoint orchestration)
+	test -n "$tok" && test -n "$glance" && test -n "$heat" ||
+		failed "no token, or no Glance or Heat in the catalog"
+}
+
+# os_endpoint TYPE: the public URL of TYPE in the catalog, no trailing /
+os_endpoint() {
+	jq -r --arg t "$1" '[.token.catalog[] | select(.type == $t) |
+		.endpoints[] | select(.interface == "public") | .url][0] // empty' \
+		"$out/catalog.json" | sed 's,/$,,'
+}
+
+# os_call METHOD URL [JSON]: the answer on stdout; fails on 400 or more
+os_call() {
+	local data=()
+	test $# -lt 3 || data=(-H 'Content-Type: application/json' --data-binary "$3")
+	curl -sS --fail-with-body --max-time 60 -H "X-Auth-Token: $tok" \
+		-H 'Accept: application/json' -X "$1" "${data[@]}" "$2"
+}
+
+# os_upload N IMAGE: the engine's IMAGE into a new Glance image with curl;
+# sets $upload_ms and $base_image
+os_upload() {
+	local t0=$EPOCHREALTIME st
+	base_image=$(os_call POST "$glance/v2/images" \
+		"{\"name\": \"bench-base-$1\", \"container_format\": \"docker\", \"disk_format\": \"raw\"}" |
+		jq -r .id) || failed "creating image bench-base-$1"
+	curl -sSf --max-time 300 --unix-socket "$sock" "$api/images/$2/get" |
+		curl -sSf --max-time 300 -o /dev/null -T - -X PUT \
+			-H "X-Auth-Token: $tok" \
+			-H 'Content-Type: application/octet-stream' \
+			"$glance/v2/images/$base_image/file"
+	st=("${PIPESTATUS[@]}")
+	upload_ms=$(ms_since "$t0")
+	test "${st[0]}" = 0 && test "${st[1]}" = 0 ||
+		failed "curl | curl of $2 into Glance (${st[*]})"
+}
+
+# os_stack PARAMS: create or update stack bench-base with the template and
+# PARAMS (JSON), poll every 100 ms until it ends; sets $stack_ms
+os_stack() {
+	local params=$1 body t0 url st before after seen= i action
+	body=$(jq -n --rawfile t "$template" --argjson p "$params" '{
+		template: $t, parameters: $p, timeout_mins: 2,
+		disable_rollback: false }')
+	if test -z "$base_id"; then
+		action=CREATE
+		body=$(jq --arg n "$base_stack" '. + { stack_name: $n }' <<<"$body")
+		before=
+		t0=$EPOCHREALTIME
+		base_id=$(os_call POST "$heat/stacks" "$body" | jq -r .stack.id) ||
+			failed "creating stack $base_stack"
+	else
+		action=UPDATE
+		before=$(os_call GET "$heat/stacks/$base_stack/$base_id?resolve_outputs=False" |
+			jq -r .stack.updated_time)
+		t0=$EPOCHREALTIME
+		os_call PUT "$heat/stacks/$base_stack/$base_id" "$body" >/dev/null ||
+			failed "updating stack $base_stack"
+	fi
+	url="$heat/stacks/$base_stack/$base_id?resolve_outputs=False"
+	for i in $(seq 1 1200); do
+		read -r st after < <(os_call GET "$url" |
+			jq -r '.stack | "\(.stack_status) \(.updated_time)"') ||
+			failed "polling stack $base_stack"
+		case $st in
+		*_IN_PROGRESS) seen=1 ;;
+		"${action}_COMPLETE")
+			if test $action = CREATE || test -n "$seen" ||
+				test "$after" != "$before"; then
+				stack_ms=$(ms_since "$t0")
+				return 0
+			fi
+			;;
+		*) failed "stack $base_stack is $st" ;;
+		esac
+		sleep 0.1
+	done
+	failed "stack $base_stack still $st after 120 s"
+}
+
+# sample_rss FILE STOP: every 50 ms the largest VmHWM (kB) of any `solum`
+# process so far into FILE, until STOP exists (at most 10 minutes)
+sample_rss() {
+	local hwm=0 i p k v _
+	for i in $(seq 1 12000); do
+		test -e "$2" && break
+		for p in $(pgrep -x solum); do
+			while read -r k v _; do
+				if test "$k" = VmHWM: && test "$v" -gt "$hwm"; then
+					hwm=$v
+				fi
+			done 2>/dev/null <"/proc/$p/status" || true
+		done
+		echo "$hwm" >"$1"
+		sleep 0.05
+	done
+}
+
+# stamp T0: each line of stdin after the milliseconds from $EPOCHREALTIME
+# value T0 to its arrival (bash arithmetic: no process per line)
+stamp() {
+	local t0=${1/./} line t
+	while IFS= read -r line; do
+		t=${EPOCHREALTIME/./}
+		printf '%6d %s\n' $(((t - t0) / 1000)) "$line"
+	done
+}
+
+# secs SED-REGEX FILE: the seconds that the regex captures as \1 in the
+# last line that matches, in ms ("-" when none does)
+secs() {
+	sed -n "s/$1/\1/p" "$2" | tail -n 1 |
+		awk '{ printf "%.0f", $1 * 1000 } END { if (!NR) print "-" }'
+}
+
+: >"$out/rows.tmp"
+mkdir -p "$out/pushes"
+for n in $(seq 1 "$reps"); do
+	new_commit "$n"
+
+	rm -f "$out/rss.stop"
+	echo 0 >"$out/push.rss"
+	sample_rss "$out/push.rss" "$out/rss.stop" &
+	sampler=$!
+	t0=$EPOCHREALTIME
+	timeout 300 git -C "$work" push "$bare" master 2>&1 | stamp "$t0" >"$out/push.log"
+	test "${PIPESTATUS[0]}" = 0 ||
+		{ touch "$out/rss.stop"; cat "$out/push.log" >&2; failed "git push $n"; }
+	total=$(ms_since "$t0")
+	touch "$out/rss.stop"
+	wait "$sampler" || true
+	rss=$(cat "$out/push.rss")
+	cp "$out/push.log" "$out/pushes/push-$n.log"
+	grep -q "hello v$n is running at" "$out/push.log" ||
+		{ cat "$out/push.log" >&2; failed "push $n did not deploy v$n"; }
+
+	"$solum" --home "$home" releases hello --json >"$out/releases.json" ||
+		failed "solum releases"
+	image=$(jq -r --argjson n "$n" '.[] | select(.number == $n) |
+		.image // .image_id' "$out/releases.json")
+	params=$(jq -c --argjson n "$n" '.[] | select(.number == $n) | .params' \
+		"$out/releases.json")
+	test -n "$image" && test -n "$params" || failed "no image or parameters of v$n"
+
+	tag=bench-overhead/direct:$n
+	ebuild=$(direct_build "$tag" "$n")
+	curl -sS --unix-socket "$sock" -X DELETE "$api/images/$tag?force=1" >/dev/null || true
+
+	os_token
+	os_upload "$n" "$image"
+	params=$(jq -c --arg g "$base_image" '.glance_image = $g' <<<"$params")
+	os_stack "$params"
+	old=$(os_call GET "$glance/v2/images?name=bench-base-$((n - 1))" | jq -r '.images[].id')
+	for id in $old; do
+		os_call DELETE "$glance/v2/images/$id" >/dev/null || true
+	done
+
+	echo "$n $total $ebuild $upload_ms $stack_ms $auth_ms $rss" \
+		"$(secs '.*uploaded to Glance: .* in \([0-9.]*\) s,.*' "$out/push.log")" \
+		"$(secs '.*Stack hello is .*(\([0-9.]*\)s).*' "$out/push.log")" \
+		>>"$out/rows.tmp"
+done
+
+# ---- the report ----
+
+echo "bench/overhead -t openstack  $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+machine_lines "keystone $(dpkg-query -W -f '${Version}' keystone 2>/dev/null || echo ?)," \
+	"glance-api $(dpkg-query -W -f '${Version}' glance-api 2>/dev/null || echo ?)," \
+	"heat $(dpkg-query -W -f '${Version}' heat-engine 2>/dev/null || echo ?), "
+echo "app: examples/hello ($(git -C "$work" ls-tree -r HEAD | wc -l) files) on tests/templates/value.yaml," \
+	"$reps pushes, each changing www/bench.txt; image $(curl -sS --unix-socket "$sock" \
+	"$api/images/$image/get" | wc -c) bytes (docker save)"
+echo
+printf '%-4s %6s %6s %6s %6s %8s %5s %6s   %7s %6s %7s %7s %7s\n' push total build \
+	upload stack overhead auth rss-MB s-build s-push s-deploy s-upl s-stack
+jq -r '.[] | "\(.number) \(.build_ms) \(.push_ms) \(.deploy_ms)"' \
+	"$out/releases.json" | sort -n >"$out/solum.tmp"
+join "$out/rows.tmp" "$out/solum.tmp" | sort -n | awk '
+	function median(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+	{	n++
+		T[n] = $2; B[n] = $3; U[n] = $4; S[n] = $5; O[n] = $2 - $3 - $4 - $5
+		A[n] = $6; R[n] = $7 / 1024; SU[n] = $8; SS[n] = $9
+		SB[n] = $10; SP[n] = $11; SD[n] = $12
+		printf "v%-3d %6d %6d %6d %6d %8d %5d %6.1f   %7d %6d %7d %7s %7s\n",
+			$1, T[n], B[n], U[n], S[n], O[n], A[n], R[n], SB[n], SP[n],
+			SD[n], SU[n], SS[n] }
+	END {	if (!n) exit 1
+		printf "%-4s %6d %6d %6d %6d %8d %5d %6.1f   %7d %6d %7d %7s %7s\n",
+			"med", median(T, n), median(B, n), median(U, n),
+			median(S, n), median(O, n), median(A, n), median(R, n),
+			median(SB, n), median(SP, n), median(SD, n), median(SU, n),
+			median(SS, n)
+		printf "\ntarget: overhead <= 500 ms (median): %s\n",
+			median(O, n) <= 500 ? "met" : "MISSED" }' || failed "no rows"
+echo
+echo "ms. total: git push until it returns (the hook deploys before that);"
+echo "build: the engine alone for the same commit (nocache); upload: POST"
+echo "/v2/images + curl --unix-socket .../get | curl -T - .../file of solum's"
+echo "image, token fetched beforehand (auth: that fetch, not subtracted);"
+echo "stack: POST (v1) or PUT of the same template and parameters to stack"
+echo "$base_stack, polled every 100 ms until *_COMPLETE;"
+echo "overhead = total - build - upload - stack; rss-MB: peak RSS of solum"
+echo "(largest VmHWM of a solum process, sampled every 50 ms);"
+echo "s-build, s-push, s-deploy: what solum records per release (build_ms,"
+echo "push_ms, deploy_ms); s-upl, s-stack: the step times solum prints."
+echo "push outputs: $out/pushes/"
