@@ -33,6 +33,7 @@
 # with the ms since the push began, stays in bench/out/overhead/pushes,
 # and the services' logs in bench/out/overhead/openstack-log.
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 os_dir=$out/openstack
 template=$top/tests/templates/value.yaml
 base_stack=bench-base
@@ -190,11 +191,10 @@ stamp() {
 	done
 }
 
-# secs SED-REGEX FILE: the seconds that the regex captures as \1 in the
-# last line that matches, in ms ("-" when none does)
-secs() {
-	sed -n "s/$1/\1/p" "$2" | tail -n 1 |
-		awk '{ printf "%.0f", $1 * 1000 } END { if (!NR) print "-" }'
+# at ERE FILE: the stamp (ms) of the first line of FILE that matches
+at() {
+	awk -v re="$1" '$0 ~ re { print $1; found = 1; exit }
+		END { if (!found) print -1 }' "$2"
 }
 
 : >"$out/rows.tmp"
@@ -240,9 +240,10 @@ for n in $(seq 1 "$reps"); do
 	done
 
 	echo "$n $total $ebuild $upload_ms $stack_ms $auth_ms $rss" \
-		"$(secs '.*uploaded to Glance: .* in \([0-9.]*\) s,.*' "$out/push.log")" \
-		"$(secs '.*Stack hello is .*(\([0-9.]*\)s).*' "$out/push.log")" \
-		>>"$out/rows.tmp"
+		"$(at '> Building ' "$out/push.log")" \
+		"$(at '> Built ' "$out/push.log")" \
+		"$(at '> Deploying stack ' "$out/push.log")" \
+		"$(at '> Stack hello is ' "$out/push.log")" >>"$out/rows.tmp"
 done
 
 # ---- the report ----
@@ -254,32 +255,61 @@ machine_lines "keystone $(dpkg-query -W -f '${Version}' keystone 2>/dev/null || 
 echo "app: examples/hello ($(git -C "$work" ls-tree -r HEAD | wc -l) files) on tests/templates/value.yaml," \
 	"$reps pushes, each changing www/bench.txt; image $(curl -sS --unix-socket "$sock" \
 	"$api/images/$image/get" | wc -c) bytes (docker save)"
+echo "load average at start: $load_start (the machine line: at the end)"
 echo
-printf '%-4s %6s %6s %6s %6s %8s %5s %8s %6s   %7s %6s %7s %5s %7s\n' push total build \
-	upload stack overhead auth ovh-auth rss-MB s-build s-push s-deploy s-upl s-stack
 jq -r '.[] | "\(.number) \(.build_ms) \(.push_ms) \(.deploy_ms)"' \
 	"$out/releases.json" | sort -n >"$out/solum.tmp"
-join "$out/rows.tmp" "$out/solum.tmp" | sort -n | awk '
+awk 'NR == FNR { rec[$1] = $2 " " $3 " " $4; next }
+	$1 in rec { print $0, rec[$1] }' "$out/solum.tmp" "$out/rows.tmp" \
+	>"$out/all.tmp"
+awk '
 	function median(a, n,   i, j, t) {
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
 				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
 		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+	function row(name, i) {
+		printf "%-4s %6d %6d %6d %6d %8d %5d %8d %6.1f\n", name, i[1],
+			i[2], i[3], i[4], i[5], i[6], i[7], i[8] }
+	function srow(name, i) {
+		printf "%-4s %7d %7d %8d %7d %8d   %7d %6d %8d\n", name, i[1],
+			i[2], i[3], i[4], i[5], i[6], i[7], i[8] }
 	{	n++
-		T[n] = $2; B[n] = $3; U[n] = $4; S[n] = $5; O[n] = $2 - $3 - $4 - $5
-		A[n] = $6; X[n] = O[n] - $6; R[n] = $7 / 1024; SU[n] = $8
-		SS[n] = $9; SB[n] = $10; SP[n] = $11; SD[n] = $12
-		printf "v%-3d %6d %6d %6d %6d %8d %5d %8d %6.1f   %7d %6d %7d %5s %7s\n",
-			$1, T[n], B[n], U[n], S[n], O[n], A[n], X[n], R[n], SB[n],
-			SP[n], SD[n], SU[n], SS[n] }
+		# what was measured: total, the direct pieces, overhead
+		M[1, n] = $2; M[2, n] = $3; M[3, n] = $4; M[4, n] = $5
+		M[5, n] = $2 - $3 - $4 - $5; M[6, n] = $6
+		M[7, n] = M[5, n] - $6; M[8, n] = $7 / 1024
+		# solum: its phases from the stamped push output, its record
+		S[1, n] = $8; S[2, n] = $9 - $8; S[3, n] = $10 - $9
+		S[4, n] = $11 - $10; S[5, n] = $2 - $11
+		S[6, n] = $12; S[7, n] = $13; S[8, n] = $14 }
 	END {	if (!n) exit 1
-		printf "%-4s %6d %6d %6d %6d %8d %5d %8d %6.1f   %7d %6d %7d %5s %7s\n",
-			"med", median(T, n), median(B, n), median(U, n),
-			median(S, n), median(O, n), median(A, n), median(X, n),
-			median(R, n), median(SB, n), median(SP, n), median(SD, n),
-			median(SU, n), median(SS, n)
-		printf "\ntarget: overhead <= 500 ms (median): %s\n",
-			median(O, n) <= 500 ? "met" : "MISSED" }' || failed "no rows"
+		printf "%-4s %6s %6s %6s %6s %8s %5s %8s %6s\n", "push", "total",
+			"build", "upload", "stack", "overhead", "auth", "ovh-auth",
+			"rss-MB"
+		for (r = 1; r <= n; r++) {
+			for (c = 1; c <= 8; c++)
+				v[c] = M[c, r]
+			row("v" r, v) }
+		for (c = 1; c <= 8; c++) {
+			for (r = 1; r <= n; r++)
+				a[r] = M[c, r]
+			v[c] = median(a, n) }
+		row("med", v)
+		printf "\ntarget: overhead <= 500 ms (median): %s\n\n",
+			v[5] <= 500 ? "met" : "MISSED"
+		printf "%-4s %7s %7s %8s %7s %8s   %7s %6s %8s\n", "push",
+			"s-start", "s-build", "s-glance", "s-stack", "s-finish",
+			"build_ms", "push_ms", "deploy_ms"
+		for (r = 1; r <= n; r++) {
+			for (c = 1; c <= 8; c++)
+				v[c] = S[c, r]
+			srow("v" r, v) }
+		for (c = 1; c <= 8; c++) {
+			for (r = 1; r <= n; r++)
+				a[r] = S[c, r]
+			v[c] = median(a, n) }
+		srow("med", v) }' "$out/all.tmp" || failed "no rows"
 echo
 echo "ms. total: git push until it returns (the hook deploys before that);"
 echo "build: the engine alone for the same commit (nocache); upload: POST"
@@ -291,7 +321,10 @@ echo "$base_stack, polled every 100 ms until *_COMPLETE;"
 echo "overhead = total - build - upload - stack; ovh-auth = overhead - auth;"
 echo "rss-MB: peak RSS of solum (largest VmHWM of a solum process, sampled"
 echo "every 50 ms);"
-echo "s-build, s-push, s-deploy: what solum records per release (build_ms,"
-echo "push_ms, deploy_ms); s-upl, s-stack: the step times solum prints."
+echo "solum's phases, from the time each line of its output arrived: s-start"
+echo "(push begins to \"Building\": hook, Keystone, template), s-build (to"
+echo "\"Built\"), s-glance (to \"Deploying stack\": digest lookup, upload,"
+echo "check), s-stack (to \"Stack ... is\"), s-finish (to the push's end);"
+echo "build_ms, push_ms, deploy_ms: what solum records per release."
 echo "push outputs (ms since the push began on each line): $out/pushes/;"
 echo "the services' logs: $out/openstack-log/"
