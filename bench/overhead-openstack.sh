@@ -4,11 +4,11 @@
 # (`solum init`) and the work tree of examples/hello; this part starts a
 # private Keystone, Glance and Heat (scripts/openstack.sh, under
 # bench/out/overhead/openstack with fresh databases, stopped by that
-# script and removed on exit), points
-# solum at its cloud solum-test (solum.yaml `openstack: {cloud:
-# solum-test}`, OS_CLIENT_CONFIG_FILE at its clouds.yaml; no registry, so
-# solum passes the engine's image reference) and creates the app `hello`
-# on tests/templates/value.yaml (OS::Heat::Value only: no Nova).
+# script and removed on exit), points solum at its cloud solum-test
+# (solum.yaml `openstack: {cloud: solum-test}`, OS_CLIENT_CONFIG_FILE at
+# its clouds.yaml; no registry, so solum passes the engine's image
+# reference) and creates the app `hello` on tests/templates/value.yaml
+# (OS::Heat::Value only: no Nova).
 #
 # Each of the REPS pushes is a new tree, so each is a real build, then a
 # Glance upload, then the stack create (first push) or update (the
@@ -31,7 +31,8 @@
 # The peak RSS of solum is the largest VmHWM of any `solum` process during
 # the push, sampled every 50 ms. Each push's output, every line stamped
 # with the ms since the push began, stays in bench/out/overhead/pushes,
-# and the services' logs in bench/out/overhead/openstack-log.
+# and the services' logs in bench/out/overhead/openstack-log; a second
+# table splits each push into solum's phases by those stamps.
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 os_dir=$out/openstack
