@@ -10,6 +10,9 @@
 #include "redact.h"
 
 #define HEAT_MAX_ID 64
+/* polls start this often, and slow down by half each time to HEAT_POLL_MS:
+ * most actions of a small stack end within a second of their start */
+#define HEAT_POLL_FIRST_MS 100
 #define HEAT_POLL_MS 1000
 
 struct heat {
@@ -81,7 +84,8 @@ void heat_follow_release(struct heat_follow *f);
 /* Remember the events there are now, without showing them. */
 int heat_follow_seed(struct heat_follow *f, struct err *err);
 /*
- * Poll every HEAT_POLL_MS, each new event shown, until the action ends
+ * Poll from every HEAT_POLL_FIRST_MS to every HEAT_POLL_MS, each new
+ * event shown, until the action ends
  * (0), the deadline passes or `out` is cancelled (-1).
  */
 int heat_follow_run(struct heat_follow *f, struct err *err);

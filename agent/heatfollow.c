@@ -150,6 +150,7 @@ int heat_nap(struct out *out, long ms, struct err *err)
 /* Poll until the action ends, the deadline passes or `out` is cancelled. */
 int heat_follow_run(struct heat_follow *f, struct err *err)
 {
+	long nap = HEAT_POLL_FIRST_MS;
 	int errors = 0, r;
 
 	for (;;) {
@@ -163,8 +164,9 @@ int heat_follow_run(struct heat_follow *f, struct err *err)
 		if (out_now_ms() >= f->deadline_ms)
 			return err_set(err, "heat: stack '%s' still %s after its timeout",
 				       f->name, f->status ? f->status : "busy");
-		if (heat_nap(f->out, HEAT_POLL_MS, err) < 0)
+		if (heat_nap(f->out, nap, err) < 0)
 			return -1;
+		nap = nap * 3 / 2 < HEAT_POLL_MS ? nap * 3 / 2 : HEAT_POLL_MS;
 	}
 }
 

@@ -1,5 +1,6 @@
 /* openstack: the OpenStack target: the image into Glance, the app's Heat
  * stack created or updated from its template */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,12 +17,21 @@
 
 extern char **environ;
 
-/* A deploy's session, from prepare to finish (t->priv). */
+/*
+ * A deploy's session, from prepare to finish (t->priv). Keystone is asked
+ * while the image builds, by a thread of its own: `cloud`, `ks`, `heat`
+ * and `auth_*` are that thread's until it is joined.
+ */
 struct os_run {
+	const struct config *cfg;
 	struct clouds_cloud cloud;
 	struct keystone *ks;
 	struct heat *heat;
 	struct template tpl;
+	pthread_t auth_thread;
+	int auth_running;	/* started, not joined yet */
+	int auth_rc;
+	struct err auth_err;
 };
 
 int openstack_connect(const struct config *cfg, struct clouds_cloud *cloud,
@@ -162,12 +172,25 @@ static char *record_params(const struct template_args *args)
 	return text;
 }
 
+/* Join the thread that authenticates; its result. */
+static int auth_join(struct os_run *os, struct err *err)
+{
+	if (os->auth_running) {
+		pthread_join(os->auth_thread, NULL);
+		os->auth_running = 0;
+	}
+	if (os->auth_rc < 0 && err)
+		*err = os->auth_err;
+	return os->auth_rc;
+}
+
 static void os_finish(struct target_run *t)
 {
 	struct os_run *os = t->priv;
 
 	if (!os)
 		return;
+	auth_join(os, NULL);
 	heat_free(os->heat);
 	template_release(&os->tpl);
 	openstack_disconnect(&os->cloud, os->ks);
@@ -175,15 +198,41 @@ static void os_finish(struct target_run *t)
 	t->priv = NULL;
 }
 
-/* Authenticate and open Heat into a new t->priv. */
-static int os_open(struct target_run *t, struct err *err)
+/* Authenticate and open Heat: the thread's work, or the caller's. */
+static int os_connect(struct os_run *os, struct err *err)
+{
+	if (openstack_connect(os->cfg, &os->cloud, &os->ks, err) < 0 ||
+	    heat_open(os->ks, &os->heat, err) < 0)
+		return -1;
+	return 0;
+}
+
+static void *auth_main(void *payload)
+{
+	struct os_run *os = payload;
+
+	os->auth_rc = os_connect(os, &os->auth_err);
+	return NULL;
+}
+
+static struct os_run *os_new(struct target_run *t)
 {
 	struct os_run *os = xcalloc(1, sizeof(*os));
+
+	os->cfg = &t->ctx->cfg;
+	clouds_init(&os->cloud);
+	err_clear(&os->auth_err);
+	t->priv = os;
+	return os;
+}
+
+/* The session, once Keystone has answered; says who deploys. */
+static int os_ready(struct target_run *t, struct err *err)
+{
+	struct os_run *os = t->priv;
 	const struct clouds_cloud *c = &os->cloud;
 
-	t->priv = os;
-	if (openstack_connect(&t->ctx->cfg, &os->cloud, &os->ks, err) < 0 ||
-	    heat_open(os->ks, &os->heat, err) < 0)
+	if (auth_join(os, err) < 0)
 		return -1;
 	out_printf(t->out, "-----> OpenStack: cloud %s, as %s (%s)", c->name,
 		   c->username ? c->username :
@@ -192,20 +241,26 @@ static int os_open(struct target_run *t, struct err *err)
 	return 0;
 }
 
+/* A session now, in the caller's thread (a rollback builds nothing). */
+static int os_open(struct target_run *t, struct err *err)
+{
+	struct os_run *os = os_new(t);
+
+	os->auth_rc = os_connect(os, &os->auth_err);
+	return os_ready(t, err);
+}
+
 /*
  * Before the build: the template and every parameter it needs (with a
- * stand-in for the Glance id), and the credentials.
+ * stand-in for the Glance id); Keystone is asked while the image builds.
  */
 static int os_prepare(struct target_run *t, struct err *err)
 {
 	struct template_args args = TEMPLATE_ARGS_INIT;
+	struct os_run *os = os_new(t);
 	struct values vs;
-	struct os_run *os;
 	int rc;
 
-	if (os_open(t, err) < 0)
-		return -1;
-	os = t->priv;
 	if (apptemplate_load(t->ctx->home, t->app, t->rel->commit, &os->tpl,
 			     err) < 0)
 		return -1;
@@ -218,6 +273,10 @@ static int os_prepare(struct target_run *t, struct err *err)
 		return -1;
 	out_printf(t->out, "-----> Template %s (%.12s), stack %s",
 		   os->tpl.name, os->tpl.hash, stack_name(t->app));
+	if (pthread_create(&os->auth_thread, NULL, auth_main, os) != 0)
+		os->auth_rc = os_connect(os, &os->auth_err);
+	else
+		os->auth_running = 1;
 	return 0;
 }
 
@@ -292,14 +351,19 @@ static void drop_upload(struct target_run *t)
 	else
 		out_printf(t->out, "       removed Glance image %s-v%d (%s): its stack update failed",
 			   t->app->name, t->rel->number, t->rel->glance_id);
+	free(t->rel->glance_id);
+	t->rel->glance_id = NULL;
 }
 
 static int os_release(struct target_run *t, struct err *err)
 {
 	struct template_args args = TEMPLATE_ARGS_INIT;
 	struct os_run *os = t->priv;
+	long long t0 = out_now_ms();
 	int uploaded = 0, ret = -1;
 
+	if (os_ready(t, err) < 0)
+		return -1;
 	t->rel->container_port = app_port(t);
 	out_test_pause(t->out, "uploading");
 	if (osimages_for_release(t, os->ks, &uploaded, err) < 0 ||
@@ -315,6 +379,7 @@ out:
 	if (ret < 0 && uploaded)
 		drop_upload(t);
 	template_args_release(&args);
+	t->rel->deploy_ms = (long)(out_now_ms() - t0);
 	return ret;
 }
 
@@ -369,6 +434,7 @@ static int os_rollback(struct target_run *t, const struct store_release *old,
 	struct template tpl = TEMPLATE_INIT;
 	struct glance_image img;
 	struct os_run *os;
+	long long t0 = out_now_ms();
 	int ret = -1;
 
 	if (!old->params || !old->template_hash || !old->glance_id)
@@ -394,6 +460,7 @@ static int os_rollback(struct target_run *t, const struct store_release *old,
 	if (old_args(t, &tpl, old, &args, err) == 0 &&
 	    update_stack(t, &tpl, &args, err) == 0)
 		ret = 0;
+	t->rel->deploy_ms = (long)(out_now_ms() - t0);
 	template_args_release(&args);
 	template_release(&tpl);
 	return ret;

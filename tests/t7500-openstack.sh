@@ -225,26 +225,28 @@ test_expect_success DOCKER,REGISTRY,OPENSTACK 'in gate mode a failing stack upda
 	solum app set bad --no-gate --param fail=false
 '
 
-test_expect_success DOCKER,REGISTRY,OPENSTACK 'wrong password: one clear line, nothing built' '
+test_expect_success DOCKER,REGISTRY,OPENSTACK 'wrong password: one clear line, nothing uploaded' '
 	test_when_finished "use_cloud solum-test" &&
 	use_cloud solum-badpw &&
+	images web >before &&
 	make_app web three &&
 	push web &&
-	test_grep "keystone: authenticate as .demo. at .*: HTTP 401" push.out &&
-	test_grep " !     web v5 failed" push.out &&
+	test_grep " !     web v5 failed: keystone: authenticate as .demo. at .*: HTTP 401" push.out &&
 	test_grep -v "wrong-password" push.out &&
-	test_grep -v "Building" push.out
+	test_grep -v "Uploading" push.out &&
+	images web >after &&
+	test_cmp before after
 '
 
-test_expect_success DOCKER,REGISTRY,OPENSTACK 'Keystone down: one clear line, nothing built, the stack untouched' '
+test_expect_success DOCKER,REGISTRY,OPENSTACK 'Keystone down: one clear line, nothing uploaded, the stack untouched' '
 	pid=$(cat "$OPENSTACK_DIR/keystone.pid") &&
 	test_when_finished "\"$SOLUM_SCRIPTS/openstack.sh\" start \"$OPENSTACK_DIR\" >/dev/null" &&
 	kill "$pid" &&
 	test_wait_for 20 eval "! kill -0 $pid 2>/dev/null" &&
 	make_app web four &&
 	push web &&
-	test_grep "keystone: authenticate as .demo. at .*cannot connect" push.out &&
-	test_grep -v "Building" push.out
+	test_grep " !     web v6 failed: keystone: authenticate as .demo. at .*cannot connect" push.out &&
+	test_grep -v "Uploading" push.out
 '
 
 test_expect_success DOCKER,REGISTRY,OPENSTACK 'the push after Keystone is back deploys' '
