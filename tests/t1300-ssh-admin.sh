@@ -74,17 +74,21 @@ test_expect_success 'key add over ssh takes standard input only, and names no fi
 	test_grep "added ssh-ed25519 key" out
 '
 
-test_expect_success '--template over ssh takes standard input only' '
+test_expect_success '--template over ssh takes standard input or the name of a shipped template' '
 	test_must_fail solum_ssh root app set api --template /etc/passwd </dev/null 2>passwd.err &&
 	test_must_fail solum_ssh root app set api --template /no/such </dev/null 2>none.err &&
 	test_must_fail solum_ssh root app create t2 --template /etc/passwd </dev/null 2>create.err &&
-	echo "solum: over ssh, --template takes '"'"'-'"'"' and the template on standard input" >expect &&
+	echo "solum: over ssh, --template takes the NAME of one of solum'"'"'s templates, or '"'"'-'"'"' and the template on standard input" >expect &&
 	test_cmp expect passwd.err &&
 	same_refusal passwd.err none.err &&
 	same_refusal passwd.err create.err &&
 	printf "heat_template_version: 2018-08-31\n" >tpl.yaml &&
 	solum_ssh root app set api --template - <tpl.yaml >/dev/null &&
-	test_cmp tpl.yaml "$SOLUM_HOME/templates/api.yaml"
+	test_cmp tpl.yaml "$SOLUM_HOME/templates/api.yaml" &&
+	solum_ssh root app set api --template nova-glance </dev/null >/dev/null &&
+	solum app show api --json | jq -r .template >tpl &&
+	echo "$SOLUM_SRC/templates/nova-glance.yaml" >expect &&
+	test_cmp expect tpl
 '
 
 test_expect_success 'a user without a role gets the same line for an app that exists and one that does not' '
