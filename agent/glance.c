@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "glanceapi.h"
+#include "name.h"
 #include "banned.h"
 
 #define MAX_STRING 1024		/* any string of an image we keep */
@@ -55,10 +56,7 @@ void glance_image_release(struct glance_image *img)
 
 int glance_valid_id(const char *id)
 {
-	size_t n = strspn(id, "abcdefghijklmnopqrstuvwxyz"
-			      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
-
-	return n && !id[n] && n <= GLANCE_ID_MAX;
+	return name_os_id_valid(id, GLANCE_ID_MAX);
 }
 
 /*

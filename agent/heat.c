@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "heatapi.h"
+#include "name.h"
 #include "banned.h"
 
 #define MAX_BODY (1u << 20)		/* a stack, an error answer */
@@ -24,20 +25,6 @@
 #define MAX_BUSY_RETRIES 20		/* 409 answers to one update */
 
 /* ---- small helpers ---- */
-
-static int valid_id(const char *s)
-{
-	size_t n = s ? strlen(s) : 0, i;
-
-	if (!n || n > MAX_ID)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!(s[i] >= '0' && s[i] <= '9') &&
-		    !(s[i] >= 'a' && s[i] <= 'z') &&
-		    !(s[i] >= 'A' && s[i] <= 'Z') && s[i] != '-')
-			return 0;
-	return 1;
-}
 
 /* Heat's stack names: a letter, then letters, digits, "_.-" (ids pass). */
 int heat_valid_name(const char *s)
@@ -252,7 +239,7 @@ static int id_from_location(const char *loc, char id_out[MAX_ID + 1])
 		return -1;
 	memcpy(id_out, loc + start, end - start);
 	id_out[end - start] = '\0';
-	return valid_id(id_out) ? 0 : -1;
+	return name_os_id_valid(id_out, MAX_ID) ? 0 : -1;
 }
 
 /* ---- the session ---- */
@@ -336,7 +323,7 @@ static int stack_from(const struct http_response *res, int with_outputs,
 	const char *status = jstr(st, "stack_status", MAX_STATUS);
 	json_t *outputs = json_object_get(st, "outputs");
 
-	if (!json_is_object(st) || !valid_id(id) || !valid_status(status)) {
+	if (!json_is_object(st) || !name_os_id_valid(id, MAX_ID) || !valid_status(status)) {
 		json_decref(root);
 		return err_set(err, "the answer is not a stack");
 	}
@@ -478,7 +465,7 @@ static int create(struct heat *h, const struct heat_spec *spec,
 	}
 	root = json_loadb(res.body.ptr, res.body.len, 0, NULL);
 	id = jstr(json_object_get(root, "stack"), "id", MAX_ID);
-	if (!valid_id(id)) {
+	if (!name_os_id_valid(id, MAX_ID)) {
 		err_set(err, "heat: create stack '%s': the answer has no stack id",
 			spec->name);
 		goto out;

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "heat.h"
+#include "name.h"
 #include "banned.h"
 
 #define MAX_SEEN 10000
@@ -13,21 +14,6 @@
 #define MAX_NAME 255
 #define MAX_STATUS 64
 #define MAX_REASON 2048
-
-/* Heat's ids are UUIDs; accept what could be one, nothing else. */
-static int valid_id(const char *s, size_t len)
-{
-	size_t i;
-
-	if (!len || len > MAX_ID)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!(s[i] >= '0' && s[i] <= '9') &&
-		    !(s[i] >= 'a' && s[i] <= 'z') &&
-		    !(s[i] >= 'A' && s[i] <= 'Z') && s[i] != '-')
-			return 0;
-	return 1;
-}
 
 static int valid_status(const char *s)
 {
@@ -97,7 +83,7 @@ static int one_event(json_t *ev, struct strvec *seen, heat_event_fn *cb,
 	size_t at;
 	int found;
 
-	if (!id || !valid_id(id, strlen(id)) || !res || !*res || !status ||
+	if (!id || !name_os_id_valid(id, MAX_ID) || !res || !*res || !status ||
 	    !valid_status(status))
 		return 0;
 	at = seen_find(seen, id, &found);

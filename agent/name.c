@@ -146,3 +146,14 @@ int name_branch_valid(const char *s)
 	}
 	return 1;
 }
+
+int name_os_id_valid(const char *s, size_t max)
+{
+	size_t n;
+
+	if (!s)
+		return 0;
+	n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+	return n && !s[n] && n <= max;
+}

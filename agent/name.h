@@ -45,4 +45,10 @@ int name_branch_valid(const char *s);
  */
 void name_quote(const char *s, char *dst, size_t size);
 
+/*
+ * 1 if `s` is an id as OpenStack services give them (a UUID, or hex):
+ * 1 to `max` of letters, digits and '-', nothing else.
+ */
+int name_os_id_valid(const char *s, size_t max);
+
 #endif

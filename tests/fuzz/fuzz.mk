@@ -23,8 +23,8 @@ FUZZ_MODS_hookline = hookinput name buf err
 FUZZ_MODS_clouds = clouds yamldoc file strvec buf err
 FUZZ_MODS_catalog = keystone clouds yamldoc file http strvec buf err
 FUZZ_MODS_template = template yamldoc file strvec buf err
-FUZZ_MODS_heat = heatevents strvec buf err
-FUZZ_MODS_glance = glance keystone clouds yamldoc file http strvec buf err
+FUZZ_MODS_heat = heatevents name strvec buf err
+FUZZ_MODS_glance = glance name keystone clouds yamldoc file http strvec buf err
 
 # UBSan stops at the first finding, so that libFuzzer keeps a reproducer.
 FUZZ_CFLAGS = $(ALL_CFLAGS) -fno-omit-frame-pointer \
