@@ -61,17 +61,6 @@ int heat_ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* A string member without NULs, at most `max` bytes, or NULL. */
-static const char *jstr(json_t *o, const char *key, size_t max)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_string(v) || json_string_length(v) > max ||
-	    strlen(json_string_value(v)) != json_string_length(v))
-		return NULL;
-	return json_string_value(v);
-}
-
 void heat_set_str(char **dst, const char *s)
 {
 	free(*dst);
@@ -176,12 +165,12 @@ static void add_message(struct buf *b, const struct http_response *res,
 			const struct redact *m)
 {
 	json_t *root = json_loadb(res->body.ptr, res->body.len, 0, NULL);
-	const char *msg = jstr(json_object_get(root, "error"), "message",
+	const char *msg = heat_json_str(json_object_get(root, "error"), "message",
 			       MAX_BODY);
 	struct buf first = BUF_INIT;
 
 	if (!msg)
-		msg = jstr(root, "explanation", MAX_BODY);
+		msg = heat_json_str(root, "explanation", MAX_BODY);
 	if (!msg && !root && res->body.len && !memchr(res->body.ptr, '<', 1)) {
 		buf_add(&first, res->body.ptr,
 			strcspn(res->body.ptr, "\r\n"));
@@ -305,7 +294,7 @@ static json_t *outputs_from(json_t *list)
 	size_t i;
 
 	json_array_foreach(list, i, item) {
-		const char *key = jstr(item, "output_key", MAX_NAME);
+		const char *key = heat_json_str(item, "output_key", MAX_NAME);
 		json_t *v = json_object_get(item, "output_value");
 
 		if (key && *key)
@@ -319,8 +308,8 @@ static int stack_from(const struct http_response *res, int with_outputs,
 {
 	json_t *root = json_loadb(res->body.ptr, res->body.len, 0, NULL);
 	json_t *st = json_object_get(root, "stack");
-	const char *id = jstr(st, "id", MAX_ID);
-	const char *status = jstr(st, "stack_status", MAX_STATUS);
+	const char *id = heat_json_str(st, "id", MAX_ID);
+	const char *status = heat_json_str(st, "stack_status", MAX_STATUS);
 	json_t *outputs = json_object_get(st, "outputs");
 
 	if (!json_is_object(st) || !name_os_id_valid(id, MAX_ID) || !valid_status(status)) {
@@ -329,8 +318,8 @@ static int stack_from(const struct http_response *res, int with_outputs,
 	}
 	s->id = xstrdup(id);
 	s->status = xstrdup(status);
-	heat_set_str(&s->name, jstr(st, "stack_name", MAX_NAME));
-	heat_set_str(&s->reason, jstr(st, "stack_status_reason", MAX_REASON));
+	heat_set_str(&s->name, heat_json_str(st, "stack_name", MAX_NAME));
+	heat_set_str(&s->reason, heat_json_str(st, "stack_status_reason", MAX_REASON));
 	if (with_outputs)
 		s->outputs = json_is_array(outputs) ? outputs_from(outputs) :
 			     json_object();
@@ -464,7 +453,7 @@ static int create(struct heat *h, const struct heat_spec *spec,
 		goto out;
 	}
 	root = json_loadb(res.body.ptr, res.body.len, 0, NULL);
-	id = jstr(json_object_get(root, "stack"), "id", MAX_ID);
+	id = heat_json_str(json_object_get(root, "stack"), "id", MAX_ID);
 	if (!name_os_id_valid(id, MAX_ID)) {
 		err_set(err, "heat: create stack '%s': the answer has no stack id",
 			spec->name);
@@ -653,7 +642,7 @@ static void take_outputs(struct heat_follow *f, json_t *outputs,
 		    val.ptr);
 		free_secret(text);
 	}
-	url = jstr(outputs, "url", MAX_URL);
+	url = heat_json_str(outputs, "url", MAX_URL);
 	if (url && *url)
 		r->url = xstrdup(url);
 	r->outputs = json_incref(outputs);

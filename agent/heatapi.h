@@ -98,4 +98,7 @@ int heat_delete_known(struct heat *h, const char *name, const char *id,
 		      long timeout_secs, struct out *out,
 		      const struct redact *m, struct err *err);
 
+/* A string member without NULs, at most `max` bytes, or NULL (heatevents.c). */
+const char *heat_json_str(json_t *o, const char *key, size_t max);
+
 #endif

@@ -5,7 +5,7 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "heat.h"
+#include "heatapi.h"
 #include "name.h"
 #include "banned.h"
 
@@ -27,8 +27,7 @@ static int valid_status(const char *s)
 	return 1;
 }
 
-/* A string member without NULs, at most `max` bytes, or NULL. */
-static const char *member(json_t *o, const char *key, size_t max)
+const char *heat_json_str(json_t *o, const char *key, size_t max)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -76,10 +75,10 @@ static void seen_insert(struct strvec *seen, size_t at, const char *id)
 static int one_event(json_t *ev, struct strvec *seen, heat_event_fn *cb,
 		     void *payload, struct err *err)
 {
-	const char *id = member(ev, "id", MAX_ID);
-	const char *res = member(ev, "resource_name", MAX_NAME);
-	const char *status = member(ev, "resource_status", MAX_STATUS);
-	const char *reason = member(ev, "resource_status_reason", MAX_REASON);
+	const char *id = heat_json_str(ev, "id", MAX_ID);
+	const char *res = heat_json_str(ev, "resource_name", MAX_NAME);
+	const char *status = heat_json_str(ev, "resource_status", MAX_STATUS);
+	const char *reason = heat_json_str(ev, "resource_status_reason", MAX_REASON);
 	size_t at;
 	int found;
 
