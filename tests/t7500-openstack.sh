@@ -166,6 +166,32 @@ test_expect_success DOCKER,REGISTRY,OPENSTACK 'releases shows the stack status a
 	test_grep "^v4 .*succeeded.*stack UPDATE_COMPLETE, glance " rels
 '
 
+test_expect_success DOCKER,REGISTRY,OPENSTACK 'keep_images keeps the images of the newest releases; a rollback to a pruned one says so' '
+	test_when_finished "use_cloud solum-test" &&
+	use_cloud solum-test &&
+	echo "  keep_images: 1" >>"$SOLUM_HOME/solum.yaml" &&
+	solum app create keep --template "$TEST_DIRECTORY/templates/value.yaml" &&
+	for v in one two three; do
+		make_app keep $v &&
+		push keep || return 1
+	done &&
+	test_grep "removed Glance image keep-v1" push.out &&
+	images keep >ids &&
+	sort >expect <<-EOF &&
+	$(rel_field keep 2 glance_id)
+	$(rel_field keep 3 glance_id)
+	EOF
+	test_cmp expect ids &&
+	test_must_fail solum rollback keep 1 >rb.out 2>&1 &&
+	test_grep "the Glance image of v1 (.*) is gone (openstack.keep_images)" rb.out &&
+	test "$(stack_param keep release)" = 3 &&
+	solum rollback keep 2 >rb.out 2>&1 &&
+	test "$(stack_param keep release)" = 2 &&
+	images keep >ids &&
+	test_cmp expect ids &&
+	solum app delete keep --purge >/dev/null
+'
+
 test_expect_success DOCKER,REGISTRY,OPENSTACK 'a template parameter with no value stops the deploy before the build' '
 	solum app create req --template "$TEST_DIRECTORY/templates/required.yaml" &&
 	make_app req one &&
