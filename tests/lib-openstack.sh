@@ -16,8 +16,11 @@
 # --nova is passed on to openstack.sh: Placement, a bare Neutron API and
 # Nova with its fake driver as well (servers boot from Glance images at
 # once and run nothing; no networks: use allocate_network none). Reading a
-# server's user_data takes os_admin_cli (Nova's default policy) and
-# --os-compute-api-version 2.3.
+# server's user_data takes an admin token (os_admin_token; Nova's default
+# policy) and microversion 2.3 (X-OpenStack-Nova-API-Version: 2.3).
+#
+# The openstack client takes seconds to start: tests read and change state
+# through curl and jq (the os_stack_* and os_image_ids helpers below).
 #
 # Set afterwards (and exported):
 #   OPENSTACK_DIR          the services' directory (logs in log/ there)
