@@ -9,15 +9,7 @@ TEMPLATES=$SOLUM_SRC/templates
 DIGEST=127.0.0.1:5000/web@sha256:$(printf web | sha256sum | cut -d" " -f1)
 
 # stack_get NAME: the stack (Heat's GET, as demo) in stack.json
-stack_get() {
-	os_token >/dev/null &&
-	curl -sfL -o stack.json -H "X-Auth-Token: $OPENSTACK_TOKEN" \
-		-H "Accept: application/json" \
-		"$HEAT_URL/$OPENSTACK_PROJECT_ID/stacks/$1"
-}
-
-# stack_status NAME: the stack's status on stdout
-stack_status() { stack_get "$1" && jq -r .stack.stack_status stack.json; }
+stack_get() { os_stack_show "$1" >stack.json; }
 
 # stack_output NAME KEY: an output's value on stdout
 stack_output() {
@@ -35,9 +27,31 @@ nova_get() {
 # server_user_data ID: the server's user_data, decoded (reading it takes
 # admin under Nova's default policy, and microversion 2.3)
 server_user_data() {
-	os_admin_cli --os-compute-api-version 2.3 server show --fit-width \
-		-f json "$1" >server.json &&
-	jq -r '."OS-EXT-SRV-ATTR:user_data"' server.json | base64 -d
+	os_admin_token >/dev/null &&
+	curl -sf -o server.json -H "X-Auth-Token: $OPENSTACK_ADMIN_TOKEN" \
+		-H "X-OpenStack-Nova-API-Version: 2.3" "$NOVA_URL/servers/$1" &&
+	jq -e -r '.server."OS-EXT-SRV-ATTR:user_data"' server.json | base64 -d
+}
+
+# image_create NAME CONTAINER_FORMAT FILE: a raw image of FILE in Glance
+# (created, then its data uploaded), its id on stdout
+image_create() {
+	local id
+	id=$(jq -n --arg n "$1" --arg c "$2" \
+		'{name: $n, container_format: $c, disk_format: "raw"}' |
+		curl -sf -H "X-Auth-Token: $OPENSTACK_TOKEN" \
+			-H "Content-Type: application/json" -d @- \
+			"$GLANCE_URL/v2/images" | jq -r .id) &&
+	test -n "$id" &&
+	curl -sf -X PUT -H "X-Auth-Token: $OPENSTACK_TOKEN" \
+		-H "Content-Type: application/octet-stream" --data-binary "@$3" \
+		"$GLANCE_URL/v2/images/$id/file" &&
+	echo "$id"
+}
+
+# image_get ID: the image (Glance's GET) on stdout
+image_get() {
+	curl -sf -H "X-Auth-Token: $OPENSTACK_TOKEN" "$GLANCE_URL/v2/images/$1"
 }
 
 test_expect_success OPENSTACK 'the catalog has compute, placement and network; Nova has flavors' '
@@ -54,22 +68,18 @@ test_expect_success OPENSTACK 'the catalog has compute, placement and network; N
 
 test_expect_success OPENSTACK 'Glance takes an image of container format docker' '
 	head -c 4096 /dev/urandom >app.tar &&
-	os_cli image create --container-format docker --disk-format raw \
-		--file app.tar -f json web-1 >image.json &&
-	GLANCE_IMAGE=$(jq -r .id image.json) &&
-	os_cli image show -f json "$GLANCE_IMAGE" >image.json &&
+	GLANCE_IMAGE=$(image_create web-1 docker app.tar) &&
+	image_get "$GLANCE_IMAGE" >image.json &&
 	test "$(jq -r .status image.json)" = active &&
 	test "$(jq -r .container_format image.json)" = docker &&
 	test "$(jq -r .size image.json)" = 4096
 '
 
 test_expect_success OPENSTACK 'nova-glance.yaml: a server that boots the Glance image' '
-	os_cli stack create -t "$TEMPLATES/nova-glance.yaml" \
-		--parameter glance_image="$GLANCE_IMAGE" \
-		--parameter image="$DIGEST" --parameter app_name=web \
-		--parameter release=1 --parameter commit=c1 \
-		--wait ng >/dev/null &&
-	test "$(stack_status ng)" = CREATE_COMPLETE &&
+	os_stack_create ng "$TEMPLATES/nova-glance.yaml" \
+		glance_image="$GLANCE_IMAGE" image="$DIGEST" app_name=web \
+		release=1 commit=c1 &&
+	test "$(os_stack_wait ng)" = CREATE_COMPLETE &&
 	SERVER=$(stack_output ng server_id) &&
 	nova_get "/servers/$SERVER" >server.json &&
 	test "$(jq -r .server.image.id server.json)" = "$GLANCE_IMAGE" &&
@@ -83,9 +93,8 @@ test_expect_success OPENSTACK 'nova-glance.yaml: a server that boots the Glance 
 '
 
 test_expect_success OPENSTACK 'a new release replaces the server' '
-	os_cli stack update --existing --parameter release=2 \
-		--parameter commit=c2 --wait ng >/dev/null &&
-	test "$(stack_status ng)" = UPDATE_COMPLETE &&
+	os_stack_update ng release=2 commit=c2 &&
+	test "$(os_stack_wait ng)" = UPDATE_COMPLETE &&
 	NEW=$(stack_output ng server_id) &&
 	test "$NEW" != "$SERVER" &&
 	nova_get "/servers/$NEW" >server.json &&
@@ -99,18 +108,12 @@ test_expect_success OPENSTACK 'a new release replaces the server' '
 
 test_expect_success OPENSTACK 'server-docker.yaml: a server that runs the image by digest' '
 	head -c 4096 /dev/urandom >disk.raw &&
-	os_cli image create --container-format bare --disk-format raw \
-		--file disk.raw -f json docker-host >cloud.json &&
-	CLOUD_IMAGE=$(jq -r .id cloud.json) &&
-	os_cli stack create -t "$TEMPLATES/server-docker.yaml" \
-		--parameter image="$DIGEST" --parameter app_name=api \
-		--parameter release=7 --parameter port=8080 \
-		--parameter server_image="$CLOUD_IMAGE" \
-		--parameter registry=127.0.0.1:5000 \
-		--parameter registry_username=solum \
-		--parameter registry_password=s3cret \
-		--wait sd >/dev/null &&
-	test "$(stack_status sd)" = CREATE_COMPLETE &&
+	CLOUD_IMAGE=$(image_create docker-host bare disk.raw) &&
+	os_stack_create sd "$TEMPLATES/server-docker.yaml" \
+		image="$DIGEST" app_name=api release=7 port=8080 \
+		server_image="$CLOUD_IMAGE" registry=127.0.0.1:5000 \
+		registry_username=solum registry_password=s3cret &&
+	test "$(os_stack_wait sd)" = CREATE_COMPLETE &&
 	SERVER=$(stack_output sd server_id) &&
 	nova_get "/servers/$SERVER" >server.json &&
 	test "$(jq -r .server.image.id server.json)" = "$CLOUD_IMAGE" &&
@@ -125,22 +128,24 @@ test_expect_success OPENSTACK 'server-docker.yaml: a server that runs the image 
 '
 
 test_expect_success OPENSTACK 'server-docker.yaml refuses values that would need quoting in user_data' '
-	test_must_fail os_cli stack create -t "$TEMPLATES/server-docker.yaml" \
-		--parameter image="$DIGEST'\''; reboot" --parameter app_name=api \
-		--parameter server_image="$CLOUD_IMAGE" sd-bad 2>err &&
+	test_must_fail os_stack_create sd-bad "$TEMPLATES/server-docker.yaml" \
+		image="$DIGEST'\''; reboot" app_name=api \
+		server_image="$CLOUD_IMAGE" 2>err &&
+	test_grep "^HTTP 400$" err &&
 	test_grep "allowed_pattern\|does not match pattern" err &&
-	test_must_fail os_cli stack create -t "$TEMPLATES/server-docker.yaml" \
-		--parameter image="$DIGEST" --parameter app_name=api \
-		--parameter registry_username="a b" \
-		--parameter server_image="$CLOUD_IMAGE" sd-bad 2>err &&
-	test_grep "does not match pattern" err
+	test_must_fail os_stack_create sd-bad "$TEMPLATES/server-docker.yaml" \
+		image="$DIGEST" app_name=api registry_username="a b" \
+		server_image="$CLOUD_IMAGE" 2>err &&
+	test_grep "^HTTP 400$" err &&
+	test_grep "does not match pattern" err &&
+	os_stack_names >stacks &&
+	test_grep -v -x sd-bad stacks
 '
 
 test_expect_success OPENSTACK 'a new image replaces the server-docker server' '
-	os_cli stack update --existing --parameter release=8 \
-		--parameter image="${DIGEST%:*}:$(printf v8 | sha256sum | cut -d" " -f1)" \
-		--wait sd >/dev/null &&
-	test "$(stack_status sd)" = UPDATE_COMPLETE &&
+	os_stack_update sd release=8 \
+		image="${DIGEST%:*}:$(printf v8 | sha256sum | cut -d" " -f1)" &&
+	test "$(os_stack_wait sd)" = UPDATE_COMPLETE &&
 	NEW=$(stack_output sd server_id) &&
 	test "$NEW" != "$SERVER" &&
 	server_user_data "$NEW" >user_data &&
@@ -148,8 +153,8 @@ test_expect_success OPENSTACK 'a new image replaces the server-docker server' '
 '
 
 test_expect_success OPENSTACK 'deleting the stacks leaves no server' '
-	os_cli stack delete --yes --wait ng sd >/dev/null &&
-	os_cli stack list -f value -c "Stack Name" >stacks &&
+	os_stack_delete ng sd &&
+	os_stack_names >stacks &&
 	test ! -s stacks &&
 	nova_get /servers >servers.json &&
 	jq -e ".servers == []" servers.json
@@ -190,11 +195,10 @@ test_expect_success OPENSTACK 'a restart keeps Nova, its flavors and images, and
 	os_token >/dev/null &&
 	nova_get /flavors >flavors.json &&
 	test "$(jq ".flavors | length" flavors.json)" = 4 &&
-	os_cli stack create -t "$TEMPLATES/nova-glance.yaml" \
-		--parameter glance_image="$GLANCE_IMAGE" --parameter app_name=web \
-		--parameter release=3 --wait ng2 >/dev/null &&
-	test "$(stack_status ng2)" = CREATE_COMPLETE &&
-	os_cli stack delete --yes --wait ng2 >/dev/null
+	os_stack_create ng2 "$TEMPLATES/nova-glance.yaml" \
+		glance_image="$GLANCE_IMAGE" app_name=web release=3 &&
+	test "$(os_stack_wait ng2)" = CREATE_COMPLETE &&
+	os_stack_delete ng2
 '
 
 test_done

@@ -11,16 +11,16 @@ test_openstack_setup
 
 # images APP: the ids of APP's Glance images, sorted
 images() {
-	os_cli image list --property solum_app="$1" -f value -c ID | sort
+	os_image_ids solum_app="$1" | sort
 }
 
 # stack_param STACK NAME: a parameter of the stack as Heat has it
 stack_param() {
-	os_cli stack show "$1" -f json | jq -r ".parameters[\"$2\"]"
+	os_stack_show "$1" | jq -r --arg n "$2" '.stack.parameters[$n]'
 }
 
 stack_status() {
-	os_cli stack show "$1" -f json -c stack_status | jq -r .stack_status
+	os_stack_show "$1" | jq -r .stack.stack_status
 }
 
 # rel_field APP N FIELD: a field of release N in `releases --json`
