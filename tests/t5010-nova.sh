@@ -1,9 +1,13 @@
 #!/bin/bash
 test_description='Heat stacks of Nova servers on Nova'\''s fake driver (openstack.sh --nova)'
 . "$(dirname "$0")/lib.sh"
+. "$TEST_DIRECTORY/lib-docker.sh"
+. "$TEST_DIRECTORY/lib-deploy.sh"
 . "$TEST_DIRECTORY/lib-openstack.sh"
 
 test_openstack_setup --nova
+test_docker_setup
+test_registry_setup
 
 TEMPLATES=$SOLUM_SRC/templates
 DIGEST=127.0.0.1:5000/web@sha256:$(printf web | sha256sum | cut -d" " -f1)
@@ -150,6 +154,27 @@ test_expect_success OPENSTACK 'a new image replaces the server-docker server' '
 	test "$NEW" != "$SERVER" &&
 	server_user_data "$NEW" >user_data &&
 	test_grep "release 8" user_data
+'
+
+test_expect_success DOCKER,REGISTRY,OPENSTACK 'a push to an app on nova-glance.yaml boots its Glance image on Nova' '
+	deploy_setup &&
+	printf "openstack:\n  cloud: solum-test\n" >>"$SOLUM_HOME/solum.yaml" &&
+	solum app create srv --template nova-glance &&
+	make_app srv one &&
+	push srv &&
+	test_grep "heat: server CREATE_COMPLETE" push.out &&
+	test_grep "srv v1 is running at http://" push.out &&
+	solum releases srv --json >rel.json &&
+	jq -r ".[0].glance_id" rel.json >expect &&
+	digest=$(jq -r ".[0].digest" rel.json) &&
+	server=$(stack_output srv server_id) &&
+	nova_get "/servers/$server" | jq -r .server.image.id >got &&
+	test_cmp expect got &&
+	server_user_data "$server" >user_data &&
+	test_grep "image=$REGISTRY/srv@$digest" user_data &&
+	test_grep "glance_image=$(cat expect)" user_data &&
+	solum app delete srv --purge >del.out &&
+	test_grep "deleted stack srv" del.out
 '
 
 test_expect_success OPENSTACK 'deleting the stacks leaves no server' '
