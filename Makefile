@@ -41,7 +41,13 @@ AGENT_SRC = $(filter-out agent/main.c agent/hookmain.c, $(wildcard agent/*.c))
 AGENT_OBJ = $(AGENT_SRC:agent/%.c=$(B)/agent/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-SHELL_TESTS = $(sort $(wildcard tests/t[0-9]*.sh))
+# the longest first, so that two at a time (PROVE_FLAGS) end together
+SLOW_TESTS = $(addprefix tests/, t5010-nova.sh t7500-openstack.sh \
+	t5200-glance.sh t5300-heat.sh t5000-openstack.sh t7100-deploy-failures.sh)
+SHELL_TESTS = $(foreach t, $(SLOW_TESTS), $(filter $(t), $(wildcard tests/t[0-9]*.sh))) \
+	$(sort $(filter-out $(SLOW_TESTS), $(wildcard tests/t[0-9]*.sh)))
+# tests wait on services more than they compute: two run at a time
+PROVE_FLAGS ?= -j2
 TOOL_SRC = $(wildcard tests/tool-*.c)
 TOOL_OBJ = $(TOOL_SRC:tests/%.c=$(B)/tests/%.o)
 
