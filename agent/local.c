@@ -549,12 +549,13 @@ static int local_destroy(struct ctx *ctx, const struct store_app *a,
 {
 	const char *app = a->name;
 	struct docker *d = NULL;
-	char *net = network_name(app);
+	char *net;
 	int ret = -1;
 
 	(void)purge;	/* the engine's images go with their releases */
 	if (!a->public_port)
 		return 0;	/* never deployed here */
+	net = network_name(app);
 	if (nginx_unroute(&ctx->cfg, app, err) < 0 ||
 	    target_docker_open(ctx, &d, err) < 0 ||
 	    remove_containers(d, app, 0, tell_removed, out, err) < 0 ||
