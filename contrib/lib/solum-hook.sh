@@ -145,7 +145,8 @@ solum_hook_push() {
 		solum_hook_say "pushed $project $branch ${rev:0:12} to $url ($src)"
 	else
 		# the first line that says why, else the last one
-		last=$(grep -m 1 -E '^(ssh|fatal|error): | ! \[' "$out") ||
+		last=$(grep -m 1 -E '^(ssh|error): | ! \[|[Pp]ermission denied|[Hh]ost key' "$out") ||
+		last=$(grep -m 1 '^fatal: ' "$out") ||
 		last=$(grep -v '^remote: *$' "$out" | tail -n 1)
 		solum_hook_say "push of $project $branch ${rev:0:12} to $url failed (exit $rc): $(solum_hook_clean "$last")"
 		solum_hook_forget "$project" "$branch" "$rev"
