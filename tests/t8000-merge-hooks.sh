@@ -197,4 +197,23 @@ test_expect_success DOCKER 'a push solum refuses is logged, and the next event t
 	test "$(releases)" = 4
 '
 
+test_expect_success DOCKER 'both hooks of a merge at the same time push it once' '
+	rev=$(merge six) &&
+	{ gerrit_hook change-merged --project team/web --branch master \
+		--newrev "$rev" & } &&
+	a=$! &&
+	{ gerrit_hook ref-updated --project team/web \
+		--refname refs/heads/master --newrev "$rev" & } &&
+	b=$! &&
+	wait $a &&
+	wait $b &&
+	test_wait_for 180 grep -q " pushed team/web master ${rev:0:12}" "$HOOKLOG" &&
+	grep -c "pushing team/web master ${rev:0:12}" "$HOOKLOG" >n &&
+	echo 1 >expect &&
+	test_cmp expect n &&
+	test_grep "team/web master ${rev:0:12}: pushed already: ignored" "$HOOKLOG" &&
+	test "$(solum_master)" = "$rev" &&
+	test "$(releases)" = 5
+'
+
 test_done
