@@ -17,9 +17,23 @@
 /* Where the app answers once deployed (owned), or NULL. */
 static char *app_url(const struct ctx *ctx, const struct store_app *a)
 {
-	if (!a->public_port)
-		return NULL;
-	return xstrfmt("http://%s:%d/", ctx->cfg.public_host, a->public_port);
+	struct store_release rel;
+	struct err e = ERR_INIT;
+	char *url = NULL;
+
+	if (strcmp(target_name(&ctx->cfg, a), "openstack")) {
+		if (!a->public_port)
+			return NULL;
+		return xstrfmt("http://%s:%d/", ctx->cfg.public_host,
+			       a->public_port);
+	}
+	/* on OpenStack: the stack's url output, as the last deploy saw it */
+	store_release_init(&rel);
+	if (store_release_latest(ctx->store, a->name, "succeeded", &rel,
+				 &e) == 0 && rel.url)
+		url = xstrdup(rel.url);
+	store_release_release(&rel);
+	return url;
 }
 
 /*

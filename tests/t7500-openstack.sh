@@ -94,6 +94,8 @@ test_expect_success DOCKER,REGISTRY,OPENSTACK 'a push uploads the image to Glanc
 	test "$(stack_param web glance_image)" = "$(cat ids)" &&
 	test "$(stack_param web release)" = 1 &&
 	test "$(stack_param web greeting)" = hi &&
+	solum app show web >show &&
+	test_grep "^url: *http://web.example:5000/1$" show &&
 	digest=$(rel_field web 1 digest) &&
 	test "$(stack_param web image)" = "$REGISTRY/web@$digest"
 '
