@@ -14,6 +14,8 @@ struct store {
 
 /* "state database 'PATH': WHAT: <sqlite's message>"; always -1. */
 int store_db_error(struct store *s, struct err *err, const char *what);
+/* Run `sql` (one or more statements); -1 with err on failure. */
+int store_exec(struct store *s, const char *sql, struct err *err);
 /* Prepare `sql` into *out (finalize it); -1 with err on failure. */
 int store_prep(struct store *s, const char *sql, sqlite3_stmt **out,
 	       struct err *err);
