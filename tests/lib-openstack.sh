@@ -115,6 +115,16 @@ test_openstack_setup() {
 	'
 }
 
+# os_dir_pids: pids of processes whose command line names $OPENSTACK_DIR
+os_dir_pids() {
+	local p
+	for p in /proc/[0-9]*; do
+		tr "\0" " " 2>/dev/null <"$p/cmdline" | grep -qF -- "$OPENSTACK_DIR/" &&
+			echo "${p#/proc/}"
+	done
+	return 0
+}
+
 os_cli() { /usr/bin/openstack --os-cloud solum-test "$@"; }
 os_admin_cli() { /usr/bin/openstack --os-cloud solum-admin "$@"; }
 

@@ -159,16 +159,6 @@ test_expect_success OPENSTACK 'Heat deletes the stack' '
 	stack_wait DELETE_COMPLETE
 '
 
-# pids of processes whose command line names $OPENSTACK_DIR
-os_dir_pids() {
-	local p
-	for p in /proc/[0-9]*; do
-		tr "\0" " " 2>/dev/null <"$p/cmdline" | grep -qF -- "$OPENSTACK_DIR/" &&
-			echo "${p#/proc/}"
-	done
-	return 0
-}
-
 test_expect_success OPENSTACK 'stop leaves no process and no listening port' '
 	test -n "$(os_dir_pids)" &&
 	"$SOLUM_SCRIPTS/openstack.sh" stop "$OPENSTACK_DIR" &&

@@ -185,16 +185,6 @@ test_expect_success OPENSTACK 'deleting the stacks leaves no server' '
 	jq -e ".servers == []" servers.json
 '
 
-# pids of processes whose command line names $OPENSTACK_DIR
-os_dir_pids() {
-	local p
-	for p in /proc/[0-9]*; do
-		tr "\0" " " 2>/dev/null <"$p/cmdline" | grep -qF -- "$OPENSTACK_DIR/" &&
-			echo "${p#/proc/}"
-	done
-	return 0
-}
-
 test_expect_success OPENSTACK 'stop leaves no process and no listening port' '
 	cat "$OPENSTACK_DIR"/*.pid >pids &&
 	test_line_count = 6 pids &&
