@@ -127,6 +127,12 @@ void docker_image_init(struct docker_image *img);
 void docker_image_release(struct docker_image *img);
 
 /*
+ * The lowest TCP port the image EXPOSEs, 0 for none; *nr_out (optional)
+ * how many TCP ports it EXPOSEs.
+ */
+int docker_image_lowest_port(const struct docker_image *img, size_t *nr_out);
+
+/*
  * GET /images/NAME/json into `img` (which must be initialised; its strings
  * are owned by it). A missing image: -1 with err->code DOCKER_ENOTFOUND.
  */

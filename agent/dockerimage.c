@@ -303,6 +303,26 @@ void docker_image_release(struct docker_image *img)
 	docker_image_init(img);
 }
 
+int docker_image_lowest_port(const struct docker_image *img, size_t *nr_out)
+{
+	size_t i, nr = 0;
+	int low = 0;
+
+	for (i = 0; i < img->exposed.nr; i++) {
+		char *end;
+		long p = strtol(img->exposed.v[i], &end, 10);
+
+		if (p > 0 && p < 65536 && !strcmp(end, "/tcp")) {
+			nr++;
+			if (!low || p < low)
+				low = (int)p;
+		}
+	}
+	if (nr_out)
+		*nr_out = nr;
+	return low;
+}
+
 static void push_strings(struct strvec *sv, json_t *arr)
 {
 	size_t i;

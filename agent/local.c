@@ -179,18 +179,10 @@ static void exposed_ports(struct target_run *t, const char *image,
 
 	docker_image_init(&img);
 	if (docker_image_inspect(t->docker, image, &img, &e) == 0) {
-		for (i = 0; i < img.exposed.nr; i++) {
-			char *end;
-			long p = strtol(img.exposed.v[i], &end, 10);
-
+		for (i = 0; i < img.exposed.nr; i++)
 			buf_addf(out, "%s%s", out->len ? ", " : "",
 				 img.exposed.v[i]);
-			if (p > 0 && p < 65536 && !strcmp(end, "/tcp")) {
-				nr++;
-				if (!low || p < low)
-					low = (int)p;
-			}
-		}
+		low = docker_image_lowest_port(&img, &nr);
 	}
 	if (!out->len)
 		buf_addstr(out, "nothing");

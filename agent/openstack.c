@@ -90,7 +90,6 @@ static int app_port(struct target_run *t)
 {
 	struct docker_image img;
 	struct err e = ERR_INIT;
-	size_t i;
 	int low = 0;
 
 	if (t->app->port > 0)
@@ -98,14 +97,7 @@ static int app_port(struct target_run *t)
 	docker_image_init(&img);
 	if (t->docker && docker_image_inspect(t->docker, t->rel->image_id, &img,
 					      &e) == 0)
-		for (i = 0; i < img.exposed.nr; i++) {
-			char *end;
-			long p = strtol(img.exposed.v[i], &end, 10);
-
-			if (p > 0 && p < 65536 && !strcmp(end, "/tcp") &&
-			    (!low || p < low))
-				low = (int)p;
-		}
+		low = docker_image_lowest_port(&img, NULL);
 	docker_image_release(&img);
 	return low ? low : 5000;
 }
