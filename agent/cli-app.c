@@ -14,6 +14,7 @@
 #include "deploy.h"
 #include "name.h"
 #include "repo.h"
+#include "report.h"
 #include "target.h"
 #include "banned.h"
 
@@ -30,6 +31,8 @@ static const char app_usage[] =
 	"                 [--param K=V]... [--secret K[=V]]... [--upstream URL]\n"
 	"                 [--dockerfile PATH] [--health PATH] [--port N|auto]\n"
 	"                 [--memory SIZE|default] [--pids N|default] [--gate]\n"
+	"                 [--webhook-secret S|-] [--report gitlab:API_URL/projects/ID|\n"
+	"                  gerrit:ssh://USER@HOST:PORT] [--report-token T|-]\n"
 	"   or: solum app list [--json]\n"
 	"   or: solum app show APP [--json]\n"
 	"   or: solum app set APP [options of create] [--unset-param K]\n"
@@ -197,6 +200,64 @@ static int set_template(struct app_opts *o, const char *v, struct err *err)
 	return 0;
 }
 
+/*
+ * --webhook-secret S and --report-token T: the value, or "-" for it on
+ * standard input (not in ps); "" unsets. Never echoed.
+ */
+static int set_trigger_secret(struct app_opts *o, int c, const char *v,
+			      struct err *err)
+{
+	const char *what = c == 'W' ? "webhook secret" : "report token";
+	char **field = c == 'W' ? &o->a->webhook_secret : &o->a->report_token;
+	char *value;
+
+	if (!strcmp(v, "-")) {
+		if (o->stdin_taken)
+			return err_set(err, "standard input holds one value only (the %s)",
+				       what);
+		o->stdin_taken = 1;
+		if (cli_read_stdin(what, MAX_VALUE + 1, &value, err) < 0)
+			return -1;
+		if (*value && value[strlen(value) - 1] == '\n')
+			value[strlen(value) - 1] = '\0';
+	} else {
+		value = xstrdup(v);
+	}
+	if (valid_text(what, value, 256, err) < 0 ||
+	    (c == 'W' && *value && strlen(value) < 8 &&
+	     err_set(err, "the webhook secret is shorter than 8 bytes") < 0)) {
+		memset(value, 0, strlen(value));
+		free(value);
+		return -1;
+	}
+	if (*field)
+		memset(*field, 0, strlen(*field));
+	free(*field);
+	*field = value;
+	if (!*value) {
+		free(value);
+		*field = NULL;
+	}
+	return 0;
+}
+
+/* --report gitlab:API_URL/projects/ID|gerrit:ssh://USER@HOST:PORT; "" unsets */
+static int set_report(struct store_app *a, const char *v, struct err *err)
+{
+	struct report_spec spec;
+	int rc = 0;
+
+	if (*v)
+		rc = report_spec_parse(v, &spec, err);
+	if (*v)
+		report_spec_release(&spec);
+	if (rc < 0)
+		return -1;
+	free(a->report);
+	a->report = *v ? xstrdup(v) : NULL;
+	return 0;
+}
+
 /* --target local|openstack, --stack NAME */
 static int set_target(struct store_app *a, int c, const char *v,
 		      struct err *err)
@@ -326,6 +387,10 @@ static int app_option(struct app_opts *o, int c, const char *v,
 	case 'R':
 		o->a->template_from_repo = 1;
 		return 0;
+	case 'W': case 'X':
+		return set_trigger_secret(o, c, v, err);
+	case 'O':
+		return set_report(o->a, v, err);
 	case 'p':
 		return set_env(o, 0, v, err);
 	case 's':
@@ -386,6 +451,9 @@ static int app_options(int argc, char **argv, struct app_opts *o,
 		{ "port", required_argument, NULL, 'P' },
 		{ "memory", required_argument, NULL, 'M' },
 		{ "pids", required_argument, NULL, 'L' },
+		{ "webhook-secret", required_argument, NULL, 'W' },
+		{ "report", required_argument, NULL, 'O' },
+		{ "report-token", required_argument, NULL, 'X' },
 		{ "gate", no_argument, NULL, 'g' },
 		{ "no-gate", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },

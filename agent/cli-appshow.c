@@ -66,7 +66,7 @@ static json_t *app_json(const struct ctx *ctx, const struct store_app *a,
 	json_t *j;
 
 	cli_fmt_time(a->created, created, sizeof(created));
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:b, s:o, s:o, s:s?, s:s, s:s, s:i, s:I, s:i, s:b, s:s, s:s?}",
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:b, s:o, s:o, s:s?, s:s, s:s, s:i, s:I, s:i, s:b, s:s, s:s?, s:b, s:s?, s:b}",
 		      "name", a->name, "repo", a->repo, "branch", a->branch,
 		      "target", target_name(&ctx->cfg, a),
 		      "stack", a->stack ? a->stack : a->name,
@@ -77,7 +77,10 @@ static json_t *app_json(const struct ctx *ctx, const struct store_app *a,
 		      "upstream", a->upstream, "dockerfile", a->dockerfile,
 		      "health_path", a->health_path, "port", a->port,
 		      "memory", (json_int_t)a->memory, "pids", a->pids,
-		      "gate", a->gate, "created", created, "url", url);
+		      "gate", a->gate, "created", created, "url", url,
+		      "webhook_secret_set", a->webhook_secret != NULL,
+		      "report", a->report,
+		      "report_token_set", a->report_token != NULL);
 	free(url);
 	return j;
 }
@@ -161,6 +164,10 @@ static void print_app(const struct ctx *ctx, const struct store_app *a,
 		       admin ? NULL : "(values: admins only)");
 	print_settings("secrets:", a->secrets, 0, "(set; never shown)");
 	printf("upstream:    %s\n", a->upstream ? a->upstream : "-");
+	printf("webhook:     %s\n", a->webhook_secret ?
+	       "secret set (never shown)" : "- (no secret: takes no webhook events)");
+	printf("report:      %s%s\n", a->report ? a->report : "-",
+	       a->report_token ? " (token set; never shown)" : "");
 	printf("dockerfile:  %s\n", a->dockerfile);
 	printf("health:      %s\n", a->health_path);
 	print_limits(ctx, a);

@@ -22,16 +22,16 @@ struct key {
 	const char *name;
 	enum type type;
 	size_t offset;
-	int min, max;		/* T_INT */
-	int nullable;		/* T_STR: may be empty (unset) */
+	int min, max;		/* T_INT; T_SIZE: KiB, 0 for no bound */
+	int nullable;		/* T_STR: may be empty (unset); T_SIZE: may be 0 */
 };
 
 #define S(sec, nm, field, null) \
 	{ sec, nm, T_STR, offsetof(struct config, field), 0, 0, null }
 #define I(sec, nm, field, lo, hi) \
 	{ sec, nm, T_INT, offsetof(struct config, field), lo, hi, 0 }
-#define Z(sec, nm, field) \
-	{ sec, nm, T_SIZE, offsetof(struct config, field), 0, 0, 0 }
+#define Z(sec, nm, field, lo_kib, hi_kib, zero) \
+	{ sec, nm, T_SIZE, offsetof(struct config, field), lo_kib, hi_kib, zero }
 #define H(sec, nm, field) \
 	{ sec, nm, T_HOSTPORT, offsetof(struct config, field), 0, 0, 0 }
 
@@ -48,6 +48,11 @@ static const struct key keys[] = {
 	S("sshd", "macs", sshd_macs, 0),
 	S("sshd", "hostkey_algorithms", sshd_hostkey_algorithms, 0),
 	H("webhook", "listen", webhook_listen),
+	I("webhook", "max_connections", webhook_max_connections, 1, 10000),
+	I("webhook", "timeout", webhook_timeout, 1, 3600),
+	Z("webhook", "max_body", webhook_max_body, 1, 64 << 10, 0),
+	S("client", "identity", client_identity, 1),
+	S("client", "known_hosts", client_known_hosts, 1),
 	S("docker", "host", docker_host, 0),
 	I("docker", "tls_verify", docker_tls_verify, 0, 1),
 	S("docker", "cert_path", docker_cert_path, 1),
@@ -62,7 +67,7 @@ static const struct key keys[] = {
 	I("local", "health_timeout", health_timeout, 1, 3600),
 	S("local", "nginx", nginx_path, 0),
 	S("local", "public_host", public_host, 0),
-	Z("local", "memory", local_memory),
+	Z("local", "memory", local_memory, 6 << 10, 0, 1),
 	I("local", "pids", local_pids, 0, 4194304),
 	S("openstack", "cloud", openstack_cloud, 1),
 	S("openstack", "region", openstack_region, 1),
@@ -100,7 +105,13 @@ static const char default_text[] =
 	"  macs: " DEFAULT_MACS "\n"
 	"  hostkey_algorithms: " DEFAULT_HOSTKEY_ALGOS "\n"
 	"webhook:\n"
-	"  listen: 127.0.0.1:8090\n"
+	"  listen: 127.0.0.1:8090      # ADDR:PORT of solum webhook (POST /hooks/gitlab)\n"
+	"  max_connections: 64         # concurrent connections\n"
+	"  timeout: 10                 # seconds a request may take\n"
+	"  max_body: 1m                # bytes of a request body\n"
+	"client:                       # SSH from solum: upstream fetches, Gerrit reports\n"
+	"  identity:                   # private key; empty: <home>/ssh/id_ed25519\n"
+	"  known_hosts:                # empty: <home>/ssh/known_hosts\n"
 	"docker:\n"
 	"  host: unix:///var/run/docker.sock   # DOCKER_HOST overrides this\n"
 	"  tls_verify: 0               # 1: TLS to tcp:// (DOCKER_TLS_VERIFY)\n"
@@ -134,6 +145,20 @@ static const char default_text[] =
 	"  build_timeout: 1800\n"
 	"  keep_releases: 10\n";
 
+char *config_client_identity(const struct config *c)
+{
+	if (c->client_identity)
+		return xstrdup(c->client_identity);
+	return xstrfmt("%s/ssh/id_ed25519", c->home ? c->home : ".");
+}
+
+char *config_client_known_hosts(const struct config *c)
+{
+	if (c->client_known_hosts)
+		return xstrdup(c->client_known_hosts);
+	return xstrfmt("%s/ssh/known_hosts", c->home ? c->home : ".");
+}
+
 const char *config_default_text(void)
 {
 	return default_text;
@@ -163,6 +188,9 @@ void config_init(struct config *c)
 	c->sshd_macs = xstrdup(DEFAULT_MACS);
 	c->sshd_hostkey_algorithms = xstrdup(DEFAULT_HOSTKEY_ALGOS);
 	c->webhook_listen = xstrdup("127.0.0.1:8090");
+	c->webhook_max_connections = 64;
+	c->webhook_timeout = 10;
+	c->webhook_max_body = 1LL << 20;
 	c->docker_host = xstrdup("unix:///var/run/docker.sock");
 	c->local_bind = xstrdup("127.0.0.1");
 	c->local_port_min = 20000;
@@ -274,9 +302,18 @@ static int set_value(struct config *c, const struct key *k, const char *v,
 		if (config_parse_size(v, &n, &e) < 0)
 			return err_set(err, "%s:%zu: %s.%s: %s", file, line,
 				       k->section, k->name, e.msg);
-		if (n && n < (6LL << 20))
+		if (!n && !k->nullable)
+			return err_set(err, "%s:%zu: %s.%s: must not be 0",
+				       file, line, k->section, k->name);
+		if (n && k->offset == offsetof(struct config, local_memory) &&
+		    n < (6LL << 20))
 			return err_set(err, "%s:%zu: %s.%s: at least 6m (Docker's minimum), or 0 for no limit",
 				       file, line, k->section, k->name);
+		if (n && (n < ((long long)k->min << 10) ||
+			  (k->max && n > ((long long)k->max << 10))))
+			return err_set(err, "%s:%zu: %s.%s: expected a size from %dk to %dk",
+				       file, line, k->section, k->name,
+				       k->min, k->max);
 		*(long long *)((char *)c + k->offset) = n;
 		return 0;
 	}

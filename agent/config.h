@@ -27,6 +27,14 @@ struct config {
 
 	/* webhook: */
 	char *webhook_listen;		/* "127.0.0.1:8090" */
+	int webhook_max_connections;	/* concurrent connections: 64 */
+	int webhook_timeout;		/* seconds a request may take: 10 */
+	long long webhook_max_body;	/* bytes of a request body: 1m */
+
+	/* client: SSH from solum (upstream fetches, reports to Gerrit) */
+	char *client_identity;		/* private key, or NULL: <home>/ssh/id_ed25519 */
+	char *client_known_hosts;	/* OpenSSH known_hosts, or NULL:
+					   <home>/ssh/known_hosts */
 
 	/* docker: */
 	char *docker_host;		/* "unix:///var/run/docker.sock"; DOCKER_HOST wins */
@@ -92,5 +100,9 @@ const char *config_default_text(void);
  * DOCKER_HOST overriding docker.host.
  */
 int config_load_home(struct config *c, const char *home, struct err *err);
+
+/* client.identity and client.known_hosts, or their defaults; owned. */
+char *config_client_identity(const struct config *c);
+char *config_client_known_hosts(const struct config *c);
 
 #endif

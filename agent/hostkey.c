@@ -18,10 +18,15 @@ static const struct {
 	const char *file;
 	enum ssh_keytypes_e type;
 	int bits;
+	const char *comment;
 } hostkeys[] = {
-	{ "host_ed25519_key", SSH_KEYTYPE_ED25519, 0 },
-	{ "host_rsa_key", SSH_KEYTYPE_RSA, 3072 },
+	{ "host_ed25519_key", SSH_KEYTYPE_ED25519, 0, "solum-host-key" },
+	{ "host_rsa_key", SSH_KEYTYPE_RSA, 3072, "solum-host-key" },
+	/* the client key: fetches of upstreams, reports to Gerrit */
+	{ "id_ed25519", SSH_KEYTYPE_ED25519, 0, "solum" },
 };
+
+#define NHOSTKEYS 2	/* the first ones: what the SSH front offers */
 
 /*
  * Write `data` to `path` with `mode` unless `path` exists: a temporary file
@@ -69,7 +74,8 @@ out:
 	return ret;
 }
 
-static int write_pubkey(const char *path, ssh_key key, struct err *err)
+static int write_pubkey(const char *path, ssh_key key, const char *comment,
+			struct err *err)
 {
 	char *b64 = NULL, *line = NULL;
 	int ret;
@@ -77,8 +83,8 @@ static int write_pubkey(const char *path, ssh_key key, struct err *err)
 	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK)
 		return err_set(err, "cannot export the public key of '%s'",
 			       path);
-	line = xstrfmt("%s %s solum-host-key\n",
-		       ssh_key_type_to_char(ssh_key_type(key)), b64);
+	line = xstrfmt("%s %s %s\n", ssh_key_type_to_char(ssh_key_type(key)),
+		       b64, comment);
 	ret = write_new_file(path, line, 0644, err);
 	ssh_string_free_char(b64);
 	free(line);
@@ -114,7 +120,7 @@ int hostkey_ensure(const char *home, struct err *err)
 				err_set(err, "cannot read host key '%s'", path);
 				goto out;
 			}
-			if (write_pubkey(pub, key, err) < 0)
+			if (write_pubkey(pub, key, hostkeys[i].comment, err) < 0)
 				goto out;
 			continue;
 		}
@@ -136,7 +142,7 @@ int hostkey_ensure(const char *home, struct err *err)
 			goto out;
 		ssh_string_free_char(b64);
 		b64 = NULL;
-		if (write_pubkey(pub, key, err) < 0)
+		if (write_pubkey(pub, key, hostkeys[i].comment, err) < 0)
 			goto out;
 	}
 	ret = 0;
@@ -157,7 +163,7 @@ int hostkey_load(ssh_bind bind, const char *home, struct err *err)
 	size_t i;
 	int ret = -1;
 
-	for (i = 0; i < sizeof(hostkeys) / sizeof(hostkeys[0]); i++) {
+	for (i = 0; i < NHOSTKEYS; i++) {
 		free(path);
 		path = xstrfmt("%s/ssh/%s", home, hostkeys[i].file);
 		if (!stat(path, &st) && (st.st_mode & 077))

@@ -9,7 +9,9 @@
 
 /*
  * Create the host keys <home>/ssh/host_ed25519_key and
- * <home>/ssh/host_rsa_key (3072 bits), mode 0600, each with its ".pub"
+ * <home>/ssh/host_rsa_key (3072 bits), and solum's client key
+ * <home>/ssh/id_ed25519 (fetches of upstreams, reports to Gerrit: the
+ * default of client.identity), mode 0600, each with its ".pub"
  * next to it, when they are missing; <home>/ssh is created (0700) if
  * needed. Existing keys are left alone, so this is idempotent. A key is
  * written to a temporary file and renamed into place, so a crash leaves

@@ -106,6 +106,25 @@ static const char *const migrations[] = {
 	"ALTER TABLE releases ADD COLUMN stack_status TEXT;"
 	"ALTER TABLE releases ADD COLUMN template_hash TEXT;"
 	"ALTER TABLE releases ADD COLUMN params TEXT;",
+
+	/*
+	 * 5: triggers after a merge. An app's webhook secret (the
+	 * X-Gitlab-Token it expects; NULL: it takes no webhook events), where
+	 * its deploys are reported (NULL: nowhere) and the report's token; the
+	 * webhook events taken, one per app and newrev and one per app and
+	 * X-Gitlab-Event-UUID, with the release each made (0: none yet)
+	 */
+	"ALTER TABLE apps ADD COLUMN webhook_secret TEXT;"
+	"ALTER TABLE apps ADD COLUMN report TEXT;"
+	"ALTER TABLE apps ADD COLUMN report_token TEXT;"
+	"CREATE TABLE webhook_events ("
+	"  app TEXT NOT NULL REFERENCES apps(name) ON DELETE CASCADE,"
+	"  uuid TEXT,"
+	"  newrev TEXT NOT NULL,"
+	"  release INTEGER NOT NULL DEFAULT 0,"
+	"  received INTEGER NOT NULL,"
+	"  UNIQUE (app, newrev));"
+	"CREATE UNIQUE INDEX webhook_events_uuid ON webhook_events(app, uuid);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

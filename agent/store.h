@@ -128,6 +128,12 @@ struct store_app {
 	char *stack;		/* Heat stack name, or NULL: the app's name */
 	int template_from_repo;	/* the template is .solum/heat.yaml of the
 				   pushed tree */
+	char *webhook_secret;	/* secret: the X-Gitlab-Token `solum webhook`
+				   expects, or NULL: no webhook events */
+	char *report;		/* where deploys are reported:
+				   "gitlab:API_URL/projects/ID" or
+				   "gerrit:ssh://USER@HOST:PORT", or NULL */
+	char *report_token;	/* secret: GitLab's PRIVATE-TOKEN */
 	time_t created;
 };
 
@@ -159,6 +165,24 @@ int store_app_delete(struct store *s, const char *name, struct err *err);
  */
 int store_app_public_port(struct store *s, const char *app, int min, int max,
 			  int *port_out, struct err *err);
+
+/* ---- webhook events (storeevent.c) ---- */
+
+/*
+ * Take the webhook event `uuid` (X-Gitlab-Event-UUID; NULL when the
+ * sender gave none) that moves `app` to `newrev` (40 hex), in one write
+ * transaction: 0 when it is new (recorded, release 0), 1 when `app` took
+ * that uuid or that newrev before (*release_out: the release that event
+ * made, 0 if none yet), -1 on error. Survives restarts: it is a table.
+ */
+int store_event_take(struct store *s, const char *app, const char *uuid,
+		     const char *newrev, int *release_out, struct err *err);
+/* Record the release the event of `app` and `newrev` made. */
+int store_event_set_release(struct store *s, const char *app,
+			    const char *newrev, int release, struct err *err);
+/* Forget that event (its release could not be queued): a retry is taken. */
+int store_event_forget(struct store *s, const char *app, const char *newrev,
+		       struct err *err);
 
 /* ---- releases ---- */
 

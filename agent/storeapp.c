@@ -32,12 +32,15 @@ void store_app_release(struct store_app *a)
 	free(a->secrets);
 	free(a->target);
 	free(a->stack);
+	free(a->webhook_secret);
+	free(a->report);
+	free(a->report_token);
 	store_app_init(a);
 }
 
 #define APP_COLUMNS "name, repo, branch, template, params, upstream, " \
 	"dockerfile, health_path, port, gate, created, secrets, memory, pids, " \
-	"target, stack, template_from_repo"
+	"target, stack, template_from_repo, webhook_secret, report, report_token"
 #define APP_SELECT APP_COLUMNS ", COALESCE(public_port, 0)"
 
 static void app_from_row(sqlite3_stmt *st, struct store_app *a)
@@ -60,7 +63,10 @@ static void app_from_row(sqlite3_stmt *st, struct store_app *a)
 	a->target = store_col_dup(st, 14);
 	a->stack = store_col_dup(st, 15);
 	a->template_from_repo = sqlite3_column_int(st, 16);
-	a->public_port = sqlite3_column_int(st, 17);
+	a->webhook_secret = store_col_dup(st, 17);
+	a->report = store_col_dup(st, 18);
+	a->report_token = store_col_dup(st, 19);
+	a->public_port = sqlite3_column_int(st, 20);
 }
 
 static void app_bind(sqlite3_stmt *st, const struct store_app *a)
@@ -83,6 +89,9 @@ static void app_bind(sqlite3_stmt *st, const struct store_app *a)
 	store_bind_text(st, 15, a->target);
 	store_bind_text(st, 16, a->stack);
 	sqlite3_bind_int(st, 17, a->template_from_repo);
+	store_bind_text(st, 18, a->webhook_secret);
+	store_bind_text(st, 19, a->report);
+	store_bind_text(st, 20, a->report_token);
 }
 
 static int app_conflict(struct store *s, const struct store_app *a,
@@ -124,7 +133,7 @@ static int app_create_tx(struct store *s, void *payload, struct err *err)
 	if (app_conflict(s, a, err) < 0 || store_repo_add(s, a->repo, err) < 0)
 		return -1;
 	if (store_prep(s, "INSERT INTO apps (" APP_COLUMNS ") VALUES "
-		 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
+		 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err) < 0)
 		return -1;
 	app_bind(st, a);
 	ret = store_step_done(s, st, "create app", err);
@@ -150,7 +159,8 @@ static int app_update_tx(struct store *s, void *payload, struct err *err)
 		 "params = ?5, upstream = ?6, dockerfile = ?7, "
 		 "health_path = ?8, port = ?9, gate = ?10, secrets = ?12, "
 		 "memory = ?13, pids = ?14, target = ?15, stack = ?16, "
-		 "template_from_repo = ?17 WHERE name = ?1",
+		 "template_from_repo = ?17, webhook_secret = ?18, report = ?19, "
+		 "report_token = ?20 WHERE name = ?1",
 		 &st, err) < 0)
 		return -1;
 	app_bind(st, a);
