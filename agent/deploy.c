@@ -21,6 +21,7 @@
 #include "http.h"
 #include "lock.h"
 #include "log.h"
+#include "name.h"
 #include "out.h"
 #include "proc.h"
 #include "release.h"
@@ -168,6 +169,15 @@ static int prepare_release(struct ctx *ctx, const struct store_app *app,
 		r->tree = xstrdup(src.tree);
 		r->build_key = xstrdup(src.build_key);
 		r->source = src.number;
+	} else if (opts->fetch) {
+		if (!opts->rev || !name_sha1_valid(opts->rev)) {
+			err_set(err, "a commit to fetch is 40 hex digits");
+			goto out;
+		}
+		/* known once fetched: the run fills them in */
+		r->commit = xstrdup(opts->rev);
+		r->tree = xstrdup("");
+		r->build_key = xstrdup("");
 	} else {
 		if (repo_resolve(ctx->home, app->repo, app->branch, opts->rev, commit,
 				 tree, err) < 0)

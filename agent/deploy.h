@@ -15,6 +15,10 @@ struct deploy_opts {
 	int release;		/* > 0: run this queued release (made earlier) */
 	int gate;		/* run from pre-receive: a push that must not
 				   be accepted unless its commit deployed */
+	int fetch;		/* rev is a 40-hex commit of the app's
+				   upstream that may not be here yet: the
+				   release is queued with no tree, and its run
+				   fetches the upstream first (upstream.h) */
 	FILE *out;		/* what the pusher sees; NULL: the log only */
 };
 

@@ -157,3 +157,8 @@ int name_os_id_valid(const char *s, size_t max)
 		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
 	return n && !s[n] && n <= max;
 }
+
+int name_sha1_valid(const char *s)
+{
+	return s && strspn(s, "0123456789abcdef") == 40 && !s[40];
+}

@@ -51,4 +51,7 @@ void name_quote(const char *s, char *dst, size_t size);
  */
 int name_os_id_valid(const char *s, size_t max);
 
+/* 1 if `s` is a git object name: exactly 40 lowercase hex digits. */
+int name_sha1_valid(const char *s);
+
 #endif
