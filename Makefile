@@ -85,6 +85,8 @@ $(B)/tests/unit/%.o: tests/unit/%.c
 
 # the shipped templates are checked by the unit test that parses them
 $(B)/tests/unit/template.o: ALL_CFLAGS += -DSOURCE_DIR='"$(CURDIR)"'
+# and the webhook parser's test reads GitLab's documented payloads
+$(B)/tests/unit/webhookev.o: ALL_CFLAGS += -DSOURCE_DIR='"$(CURDIR)"'
 
 $(B)/libsolum.a: $(AGENT_OBJ)
 	rm -f $@

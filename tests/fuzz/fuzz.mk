@@ -11,7 +11,7 @@
 FUZZ_CC ?= clang
 FUZZ_SANITIZE ?= fuzzer,address,undefined
 FUZZ_TARGETS = sshcmd authkeys dockerignore jsonstream config hookline \
-	clouds catalog template heat glance
+	clouds catalog template heat glance webhookev
 
 # What each target links: its module and what that module calls.
 FUZZ_MODS_sshcmd = sshcmd name strvec buf err
@@ -25,6 +25,7 @@ FUZZ_MODS_catalog = keystone clouds yamldoc file http strvec buf err
 FUZZ_MODS_template = template yamldoc file strvec buf err
 FUZZ_MODS_heat = heatevents name strvec buf err
 FUZZ_MODS_glance = glance name keystone clouds yamldoc file http strvec buf err
+FUZZ_MODS_webhookev = webhookev name buf err
 
 # UBSan stops at the first finding, so that libFuzzer keeps a reproducer.
 FUZZ_CFLAGS = $(ALL_CFLAGS) -fno-omit-frame-pointer \
