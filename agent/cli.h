@@ -44,6 +44,8 @@ int cmd_releases(int argc, char **argv, struct ctx *ctx);
 int cmd_logs(int argc, char **argv, struct ctx *ctx);
 int cmd_rollback(int argc, char **argv, struct ctx *ctx);
 int cmd_cancel(int argc, char **argv, struct ctx *ctx);
+/* webhook.c: the GitLab webhook receiver */
+int cmd_webhook(int argc, char **argv, struct ctx *ctx);
 
 /* cli-appshow.c: `app list` and `app show` for cmd_app (argv[0] is the verb) */
 int cli_app_list(int argc, char **argv, struct ctx *ctx, struct err *err);

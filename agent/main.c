@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{ "rollback", cmd_rollback, CMD_STORE, "redeploy an earlier release's image, no build" },
 	{ "cancel", cmd_cancel, CMD_STORE, "stop an app's running deploy" },
 	{ "hook", cmd_hook, CMD_STORE, "what a repository's git hooks run" },
+	{ "webhook", cmd_webhook, CMD_STORE, "receive GitLab push and merge webhooks" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,411 @@
+/* webhook: what a GitLab event does: the apps it is for, its token, the releases it queues */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "deploy.h"
+#include "file.h"
+#include "log.h"
+#include "name.h"
+#include "webhook.h"
+#include "webhookd.h"
+#include "banned.h"
+
+void webhook_answer_init(struct webhook_answer *a)
+{
+	a->status = 500;
+	a->body = NULL;
+	buf_init(&a->log);
+}
+
+void webhook_answer_release(struct webhook_answer *a)
+{
+	json_decref(a->body);
+	buf_release(&a->log);
+	webhook_answer_init(a);
+}
+
+static void set_answer(struct webhook_answer *a, int status, json_t *body)
+{
+	json_decref(a->body);
+	a->status = status;
+	a->body = body;
+}
+
+void webhook_answer_error(struct webhook_answer *a, int status,
+			  const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	set_answer(a, status, json_pack("{s:s}", "error", msg));
+}
+
+void webhook_answer_ignored(struct webhook_answer *a, const char *reason)
+{
+	set_answer(a, 200, json_pack("{s:s}", "ignored", reason));
+}
+
+/* ---- the apps of the project ---- */
+
+/* An app whose upstream is the event's project: what the token check and
+ * the branch need, never its secret (only the secret's digest). */
+struct candidate {
+	char name[NAME_MAX_LEN + 1];
+	char *branch;		/* owned */
+	int has_secret;
+	unsigned char digest[32];	/* SHA-256 of the secret */
+	int takes;		/* the token is its secret */
+	int release;		/* what taking the event gave */
+	int duplicate;
+	int failed;
+};
+
+struct candidates {
+	struct candidate v[WEBHOOK_MAX_APPS];
+	size_t nr;
+	size_t skipped;		/* past WEBHOOK_MAX_APPS */
+};
+
+static void sha256(const void *data, size_t len, unsigned char out[32])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 ||
+	    n != 32)
+		BUG("SHA-256 failed");
+}
+
+static int add_candidate(const struct store_app *a, void *payload)
+{
+	struct candidates *cs = payload;
+	struct candidate *c;
+
+	if (cs->nr == WEBHOOK_MAX_APPS) {
+		cs->skipped++;
+		return 0;
+	}
+	c = &cs->v[cs->nr++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", a->name);
+	c->branch = xstrdup(a->branch ? a->branch : "");
+	c->has_secret = a->webhook_secret && *a->webhook_secret;
+	if (c->has_secret)
+		sha256(a->webhook_secret, strlen(a->webhook_secret), c->digest);
+	return 0;
+}
+
+static void candidates_release(struct candidates *cs)
+{
+	size_t i;
+
+	for (i = 0; i < cs->nr; i++)
+		free(cs->v[i].branch);
+	cs->nr = 0;
+}
+
+/*
+ * Mark the candidates whose secret is `token`: every one is compared,
+ * whatever the others gave, so the time taken says nothing about which.
+ * Returns how many.
+ */
+static size_t check_token(struct candidates *cs, const char *token)
+{
+	unsigned char want[32];
+	size_t i, n = 0;
+	int same;
+
+	sha256(token ? token : "", token ? strlen(token) : 0, want);
+	for (i = 0; i < cs->nr; i++) {
+		same = !CRYPTO_memcmp(cs->v[i].digest, want, sizeof(want));
+		cs->v[i].takes = same & cs->v[i].has_secret & (token != NULL);
+		n += (size_t)cs->v[i].takes;
+	}
+	OPENSSL_cleanse(want, sizeof(want));
+	return n;
+}
+
+/* ---- one app takes the event ---- */
+
+enum take_result { TAKE_NEW, TAKE_DUPLICATE, TAKE_FAILED };
+
+static void forget(struct webhook *wh, const char *app, const char *newrev)
+{
+	struct err e = ERR_INIT;
+
+	if (store_event_forget(wh->ctx->store, app, newrev, &e) < 0)
+		log_warnx("webhook: %s", e.msg);
+}
+
+/* Queue and start the release for `c`, whose event is recorded (new). */
+static int deploy_one(struct webhook *wh, struct candidate *c,
+		      const struct webhookev *ev, struct err *err)
+{
+	struct ctx *ctx = wh->ctx;
+	struct store_app app;
+	struct deploy_opts opts;
+	int rc, n = 0, ret = -1;
+
+	store_app_init(&app);
+	rc = store_app_get(ctx->store, c->name, &app, err);
+	if (rc == 1)
+		err_set(err, "app '%s' was deleted", c->name);
+	if (rc)
+		goto out;
+	memset(&opts, 0, sizeof(opts));
+	opts.rev = ev->newrev;
+	opts.fetch = 1;
+	opts.pusher = ev->pusher;
+	if (deploy_queue(ctx, &app, &opts, &n, err) < 0)
+		goto out;
+	c->release = n;
+	if (store_event_set_release(ctx->store, c->name, ev->newrev, n,
+				    err) < 0) {
+		/* the release is queued all the same: a replay is still
+		   a duplicate, only of "release 0" */
+		log_warnx("webhook: %s", err->msg);
+		err_clear(err);
+	}
+	ret = deploy_spawn_detached(ctx, c->name, n, err);
+out:
+	store_app_release(&app);
+	return ret;
+}
+
+static enum take_result take_one(struct webhook *wh, struct candidate *c,
+				 const struct webhookev *ev, const char *uuid)
+{
+	struct err err = ERR_INIT;
+	int rc;
+
+	pthread_mutex_lock(&wh->lock);
+	rc = store_event_take(wh->ctx->store, c->name, uuid, ev->newrev,
+			      &c->release, &err);
+	if (rc == 0 && deploy_one(wh, c, ev, &err) < 0) {
+		forget(wh, c->name, ev->newrev);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&wh->lock);
+	if (rc < 0) {
+		log_warnx("webhook: app '%s' %s: %s", c->name, ev->newrev,
+			  err.msg);
+		c->failed = 1;
+		return TAKE_FAILED;
+	}
+	c->duplicate = rc == 1;
+	return rc == 1 ? TAKE_DUPLICATE : TAKE_NEW;
+}
+
+/* ---- the answer ---- */
+
+static json_t *release_list(const struct candidates *cs)
+{
+	json_t *list = json_array();
+	const struct candidate *c;
+	size_t i;
+
+	for (i = 0; i < cs->nr; i++) {
+		c = &cs->v[i];
+		if (!c->takes || c->failed)
+			continue;
+		json_array_append_new(list, json_pack("{s:s,s:i}", "app",
+						      c->name, "release",
+						      c->release));
+		if (c->duplicate)
+			json_object_set_new(json_array_get(list,
+					    json_array_size(list) - 1),
+					    "duplicate", json_true());
+	}
+	return list;
+}
+
+static void answer_taken(struct webhook_answer *ans,
+			 const struct candidates *cs, size_t ntaking)
+{
+	const struct candidate *first = NULL, *failed = NULL, *c;
+	json_t *body;
+	size_t i;
+
+	for (i = 0; i < cs->nr; i++) {
+		c = &cs->v[i];
+		if (!c->takes)
+			continue;
+		buf_addf(&ans->log, " app=%s release=%d%s", c->name,
+			 c->release, c->failed ? " (failed)" :
+			 c->duplicate ? " (duplicate)" : "");
+		if (c->failed && !failed)
+			failed = c;
+		else if (!c->failed && (!first || (first->duplicate &&
+						   !c->duplicate)))
+			first = c;
+	}
+	if (failed) {
+		body = json_pack("{s:o}", "error", json_sprintf(
+			"cannot queue a release of '%s' now; try again",
+			failed->name));
+		if (first)
+			json_object_set_new(body, "releases", release_list(cs));
+		set_answer(ans, 503, body);
+		return;
+	}
+	if (first->duplicate)
+		body = json_pack("{s:b,s:i,s:s}", "duplicate", 1, "release",
+				 first->release, "app", first->name);
+	else
+		body = json_pack("{s:i,s:s}", "release", first->release,
+				 "app", first->name);
+	if (ntaking > 1)
+		json_object_set_new(body, "releases", release_list(cs));
+	set_answer(ans, first->duplicate ? 200 : 202, body);
+}
+
+void webhook_take(struct webhook *wh, const struct webhookev *ev,
+		  const char *token, const char *uuid,
+		  struct webhook_answer *ans)
+{
+	struct candidates cs;
+	struct err err = ERR_INIT;
+	size_t i, ntaking = 0;
+	char q[72];
+	int rc;
+
+	cs.nr = cs.skipped = 0;
+	pthread_mutex_lock(&wh->lock);
+	rc = store_app_list_upstream(wh->ctx->store,
+				     *ev->http_url ? ev->http_url : NULL,
+				     *ev->ssh_url ? ev->ssh_url : NULL,
+				     add_candidate, &cs, &err);
+	pthread_mutex_unlock(&wh->lock);
+	if (rc < 0) {
+		log_warnx("webhook: %s", err.msg);
+		webhook_answer_error(ans, 500, "state database error; see the receiver's log");
+		goto out;
+	}
+	if (cs.skipped)
+		log_warnx("webhook: %zu apps of the project past the first %d were skipped",
+			  cs.skipped, WEBHOOK_MAX_APPS);
+	if (!cs.nr) {
+		webhook_answer_error(ans, 404, "no app deploys this project");
+		goto out;
+	}
+	if (!check_token(&cs, token)) {
+		webhook_answer_error(ans, 401, "wrong or missing X-Gitlab-Token");
+		goto out;
+	}
+	if (ev->action != WEBHOOKEV_DEPLOY) {
+		webhook_answer_ignored(ans, ev->reason);
+		goto out;
+	}
+	for (i = 0; i < cs.nr; i++) {
+		cs.v[i].takes &= !strcmp(cs.v[i].branch, ev->branch);
+		ntaking += (size_t)cs.v[i].takes;
+	}
+	if (!ntaking) {
+		name_quote(ev->branch, q, sizeof(q));
+		set_answer(ans, 200, json_pack("{s:o}", "ignored", json_sprintf(
+			"no app of this project deploys branch '%s'", q)));
+		goto out;
+	}
+	for (i = 0; i < cs.nr; i++)
+		if (cs.v[i].takes)
+			take_one(wh, &cs.v[i], ev, uuid);
+	answer_taken(ans, &cs, ntaking);
+out:
+	candidates_release(&cs);
+}
+
+/* ---- solum webhook ---- */
+
+static const char webhook_usage[] =
+	"solum webhook [--listen ADDR:PORT] [--syslog] [--verbose]";
+
+/* What the receiver reads is its owner's alone (apps' secrets). */
+static int check_home(const char *home, struct err *err)
+{
+	static const char *const paths[] = {
+		"", "/solum.yaml", "/solum.db", "/solum.db-wal", "/solum.db-shm",
+	};
+	struct err e = ERR_INIT;
+	char *path;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		path = xstrfmt("%s%s", home, paths[i]);
+		rc = file_check_private(path, &e);
+		free(path);
+		if (rc < 0)
+			return err_set(err, "%s; refusing to start ('solum init' repairs the home)",
+				       e.msg);
+	}
+	return 0;
+}
+
+static void print_help(void)
+{
+	printf("usage: %s\n\n"
+	       "Receive GitLab webhooks at POST /hooks/gitlab in the foreground until\n"
+	       "SIGTERM or SIGINT: push events and merged merge requests deploy the\n"
+	       "apps whose --upstream is the event's project and whose branch is the\n"
+	       "event's, when X-Gitlab-Token is the app's --webhook-secret. Each\n"
+	       "event deploys once: a replay (same X-Gitlab-Event-UUID, or a commit\n"
+	       "the app took already) is answered as a duplicate. The answer (202,\n"
+	       "with the release number) comes before the deploy, which runs as a\n"
+	       "detached `solum deploy APP --release N` (solum logs APP N).\n"
+	       "The address defaults to webhook.listen in solum.yaml; limits are\n"
+	       "webhook.max_connections, webhook.timeout and webhook.max_body. Logs\n"
+	       "(one line per request) go to stderr, or to syslog with --syslog;\n"
+	       "--verbose adds debug lines.\n", webhook_usage);
+}
+
+int cmd_webhook(int argc, char **argv, struct ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct err err = ERR_INIT;
+	struct webhook wh;
+	const char *listen = NULL;
+	int c, use_syslog = 0, verbose = 0, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+l:svh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 's':
+			use_syslog = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			print_help();
+			return 0;
+		default:
+			return cli_exit(cli_usage(&err), &err, webhook_usage);
+		}
+	}
+	if (optind != argc)
+		return cli_exit(cli_usage(&err), &err, webhook_usage);
+	if (check_home(ctx->home, &err) < 0)
+		return cli_exit(-1, &err, webhook_usage);
+	log_init("solum", !use_syslog, verbose);
+	wh.ctx = ctx;
+	pthread_mutex_init(&wh.lock, NULL);
+	rc = webhookd_run(&wh, listen, &err);
+	pthread_mutex_destroy(&wh.lock);
+	return cli_exit(rc, &err, webhook_usage);
+}

@@ -1,0 +1,50 @@
+/* webhookd: the webhook receiver's HTTP server (libmicrohttpd, limits, signals) */
+#ifndef SOLUM_WEBHOOKD_H
+#define SOLUM_WEBHOOKD_H
+
+#include "err.h"
+#include "webhook.h"
+
+/*
+ * Serve POST /hooks/gitlab on `listen` ("ADDR:PORT"; NULL: the config's
+ * webhook.listen; port 0 picks a free port, which is logged) until
+ * SIGTERM or SIGINT, then stop (MHD_stop_daemon: requests being answered
+ * end first) and return 0. -1 with err when it cannot start.
+ *
+ * Every answer is one line of JSON and "\n", Content-Type
+ * application/json; errors are {"error":"..."}:
+ *
+ *   404  any other path ({"error":"not found"})
+ *   405  any other method on /hooks/gitlab, with "Allow: POST"
+ *   413  a Content-Length above webhook.max_body, answered before the
+ *        body is read (the connection is then closed); or a chunked body
+ *        that grows past it: the rest is read and dropped, up to
+ *        4 x webhook.max_body, then answered 413. A body still coming
+ *        past that, or webhook.timeout seconds after the request's
+ *        headers, has its connection closed without an answer
+ *   400  a request webhookev_parse refuses, or a malformed
+ *        X-Gitlab-Event-UUID
+ *   200  {"ignored":...} for event types that never deploy (the token is
+ *        not looked at: nothing about any app is told)
+ *   and what webhook_take answers for push and merge request events
+ *
+ * Limits: webhook.max_connections connections in all, and three quarters
+ * of them (at least one) from one IP address; webhook.timeout seconds of
+ * silence end a connection (MHD's idle timeout, which also bounds how
+ * long the headers may trickle in, 32 KiB of them at most).
+ *
+ * Threads: libmicrohttpd's internal epoll threads, a pool of as many as
+ * there are CPUs (2 to 8); wh->lock serialises the store. Deploys are
+ * separate processes (posix_spawn, which closes every descriptor but the
+ * three standard ones in the child); SIGCHLD is taken with sigwaitinfo
+ * in the calling thread and the children reaped there. SIGTERM, SIGINT,
+ * SIGCHLD and SIGHUP are blocked in every thread and SIGPIPE ignored for
+ * as long as it runs.
+ *
+ * One log line per request (log.h): client, method, path, status, and
+ * the apps, releases and event uuid where there are some. Never a header
+ * value other than the uuid, never the body.
+ */
+int webhookd_run(struct webhook *wh, const char *listen, struct err *err);
+
+#endif
