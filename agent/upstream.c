@@ -32,12 +32,13 @@ struct fetch {
  * The kinds of URL solum fetches from: file://, http(s)://, and SSH
  * (ssh:// or USER@HOST:PATH, through gitssh.h).
  */
-static int check_url(const char *url, struct fetch *f, struct err *err)
+static int check_url(const char *url, int *ssh, struct err *err)
 {
 	struct gitssh_url u;
 	const char *rest;
 	int rc;
 
+	*ssh = 0;
 	if (starts_with(url, "file://", &rest) ||
 	    starts_with(url, "https://", &rest) ||
 	    starts_with(url, "http://", &rest))
@@ -49,8 +50,15 @@ static int check_url(const char *url, struct fetch *f, struct err *err)
 	if (rc == 0)
 		return err_set(err, "upstream '%.200s' is not a file://, http(s):// or ssh:// URL (or USER@HOST:PATH)",
 			       url);
-	f->ssh = 1;
+	*ssh = 1;
 	return 0;
+}
+
+int upstream_url_check(const char *url, struct err *err)
+{
+	int ssh;
+
+	return check_url(url, &ssh, err);
 }
 
 /* A progress line now and then; the fetch stops once cancelled. */
@@ -160,7 +168,7 @@ int upstream_fetch(struct ctx *ctx, const struct store_app *app,
 	if (!name_sha1_valid(commit) || git_oid_fromstr(&want, commit) < 0)
 		return err_set(err, "invalid commit '%.60s': 40 hex digits",
 			       commit);
-	if (check_url(app->upstream, &f, err) < 0 ||
+	if (check_url(app->upstream, &f.ssh, err) < 0 ||
 	    repo_open(ctx->home, app->repo, &repo, err) < 0)
 		return -1;
 	identity = config_client_identity(&ctx->cfg);

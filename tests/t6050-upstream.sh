@@ -70,13 +70,19 @@ test_expect_success 'bad --fetch arguments are refused before anything is queued
 '
 
 test_expect_success 'an upstream of another scheme is refused with one line' '
-	solum app create odd --upstream "ext::sh -c touch% $TRASH_DIRECTORY/pwned" >/dev/null &&
-	test_must_fail solum deploy odd 0123456789abcdef0123456789abcdef01234567 --fetch >out 2>&1 &&
-	test_grep "is not a file://, http(s):// or ssh:// URL" out &&
-	test_path_is_missing "$TRASH_DIRECTORY/pwned" &&
-	solum app create local-path --upstream "$UPSTREAM" >/dev/null &&
-	test_must_fail solum deploy local-path 0123456789abcdef0123456789abcdef01234567 --fetch >out 2>&1 &&
-	test_grep "is not a file://, http(s):// or ssh:// URL" out
+	for url in "ext::sh -c touch% $TRASH_DIRECTORY/pwned" "$UPSTREAM" \
+		"ssh://h/it'"'"'s" "ssh://h:0/x" "fd::17"
+	do
+		test_must_fail solum app create odd --upstream "$url" 2>err &&
+		test_line_count = 1 err &&
+		test_grep "upstream" err &&
+		test_must_fail solum app show odd 2>/dev/null || return 1
+	done &&
+	test_must_fail solum app set web --upstream "$UPSTREAM" 2>err &&
+	test_grep "is not a file://, http(s):// or ssh:// URL" err &&
+	solum app show web >show &&
+	test_grep "^upstream: *file://" show &&
+	test_path_is_missing "$TRASH_DIRECTORY/pwned"
 '
 
 # The upstream is another solum: its own home, SSH front and repository
