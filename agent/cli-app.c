@@ -16,6 +16,7 @@
 #include "repo.h"
 #include "report.h"
 #include "target.h"
+#include "upstream.h"
 #include "banned.h"
 
 #define MAX_SETTINGS 64		/* params, and secrets, per app */
@@ -352,7 +353,8 @@ static int set_field(struct store_app *a, int c, const char *v,
 		field = &a->branch;
 		break;
 	case 'U':
-		if (valid_text("upstream URL", v, 1024, err) < 0)
+		if (valid_text("upstream URL", v, 1024, err) < 0 ||
+		    (*v && upstream_url_check(v, err) < 0))
 			return -1;
 		field = &a->upstream;
 		break;

@@ -71,7 +71,9 @@ static int run_deploy(struct ctx *ctx, const struct store_app *app,
 	return cli_printed(err);
 }
 
-static const char deploy_usage[] = "solum deploy APP [REV] [--async]";
+static const char deploy_usage[] =
+	"solum deploy APP [REV] [--async]\n"
+	"   or: solum deploy APP COMMIT --fetch [--async]";
 
 static int deploy_parse(int argc, char **argv, struct ctx *ctx,
 			const char **name, int *async,
@@ -82,6 +84,8 @@ static int deploy_parse(int argc, char **argv, struct ctx *ctx,
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--async"))
 			*async = 1;
+		else if (!strcmp(argv[i], "--fetch"))
+			opts->fetch = 1;
 		else if (!strcmp(argv[i], "--release") && i + 1 < argc &&
 			 !ctx->remote_user) {
 			/* internal: run a release queued by a detached deploy */
@@ -97,7 +101,11 @@ static int deploy_parse(int argc, char **argv, struct ctx *ctx,
 		else
 			return cli_usage(err);
 	}
-	return *name ? 0 : cli_usage(err);
+	if (!*name)
+		return cli_usage(err);
+	if (opts->fetch && (!opts->rev || !name_sha1_valid(opts->rev)))
+		return err_set(err, "--fetch takes the commit to fetch from the app's upstream, 40 hex digits");
+	return 0;
 }
 
 static int deploy_cmd(int argc, char **argv, struct ctx *ctx,
@@ -130,8 +138,10 @@ int cmd_deploy(int argc, char **argv, struct ctx *ctx)
 
 	if (cli_wants_help(argc, argv)) {
 		printf("usage: %s\n\nRun the pipeline for a revision already in the app's repository\n"
-		       "(default: the head of its branch). --async returns at once; follow\n"
-		       "with 'solum logs APP --follow'.\n", deploy_usage);
+		       "(default: the head of its branch). --fetch first fetches the app's\n"
+		       "branch from its upstream (app set --upstream URL), as a webhook does.\n"
+		       "--async returns at once; follow with 'solum logs APP --follow'.\n",
+		       deploy_usage);
 		return 0;
 	}
 	return cli_exit(deploy_cmd(argc, argv, ctx, &err), &err, deploy_usage);

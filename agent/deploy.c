@@ -27,6 +27,7 @@
 #include "release.h"
 #include "repo.h"
 #include "tarstream.h"
+#include "upstream.h"
 #include "target.h"
 #include "banned.h"
 
@@ -629,6 +630,29 @@ static int superseded(struct run *r, int gate, struct err *err)
 	return 1;
 }
 
+/*
+ * A release queued for an upstream commit (a webhook's) has no tree yet:
+ * fetch the upstream into the app's repository, then resolve it.
+ */
+static int fetch_upstream(struct run *r, struct err *err)
+{
+	char commit[41], tree[41];
+
+	out_step(&r->out, "fetching");
+	out_printf(&r->out, "-----> Fetching %s from %s", r->short_commit,
+		   r->app->upstream ? r->app->upstream : "(no upstream)");
+	if (upstream_fetch(r->ctx, r->app, r->rel.commit, &r->out, err) < 0 ||
+	    repo_resolve(r->ctx->home, r->app->repo, r->app->branch,
+			 r->rel.commit, commit, tree, err) < 0)
+		return -1;
+	free(r->rel.tree);
+	r->rel.tree = xstrdup(tree);
+	free(r->rel.build_key);
+	r->rel.build_key = xstrfmt("%s:%s", tree, r->app->dockerfile);
+	out_printf(&r->out, "       fetched in %.1fs", out_step_secs(&r->out));
+	return save(r, NULL, err);
+}
+
 /* Build (or reuse), push, and hand the release to its target. */
 static int build_and_release(struct run *r, const struct target *tg,
 			     struct target_run *t, struct err *err)
@@ -684,6 +708,8 @@ static int pipeline(struct run *r, struct err *err)
 	if (save(r, "building", err) < 0)
 		return -1;
 	out_test_pause(&r->out, "building");
+	if (!*r->rel.tree && fetch_upstream(r, err) < 0)
+		return -1;
 	if (r->rel.source > 0 && tg->rollback)
 		rc = target_rollback(r, tg, &t, err);
 	else

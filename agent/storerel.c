@@ -149,7 +149,8 @@ int store_release_update(struct store *s, const struct store_release *r,
 		 "finished = ?13, build_ms = ?14, push_ms = ?15, "
 		 "deploy_ms = ?16, source = ?17, container_port = ?18, "
 		 "target = ?19, glance_id = ?20, stack_id = ?21, "
-		 "stack_status = ?22, template_hash = ?23, params = ?24 "
+		 "stack_status = ?22, template_hash = ?23, params = ?24, "
+		 "tree_oid = ?25, build_key = ?26 "
 		 "WHERE app = ?1 AND number = ?2",
 		 &st, err) < 0)
 		return -1;
@@ -177,6 +178,8 @@ int store_release_update(struct store *s, const struct store_release *r,
 	store_bind_text(st, 22, r->stack_status);
 	store_bind_text(st, 23, r->template_hash);
 	store_bind_text(st, 24, r->params);
+	store_bind_text(st, 25, r->tree ? r->tree : "");
+	store_bind_text(st, 26, r->build_key ? r->build_key : "");
 	ret = store_step_done(s, st, "update release", err);
 	if (!ret && sqlite3_changes(s->db) == 0)
 		ret = err_set(err, "release '%s' v%d not found", r->app,

@@ -16,6 +16,12 @@
  * missing). Progress lines go to `o`. Returns 0, or -1 with err naming
  * the upstream and what failed (never a credential).
  */
+/*
+ * 0 when `url` is an upstream solum can fetch from: file://, http(s)://,
+ * ssh://[USER@]HOST[:PORT]/PATH or USER@HOST:PATH; else -1 with one line.
+ */
+int upstream_url_check(const char *url, struct err *err);
+
 int upstream_fetch(struct ctx *ctx, const struct store_app *app,
 		   const char *commit, struct out *o, struct err *err);
 
