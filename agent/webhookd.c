@@ -288,7 +288,7 @@ static struct MHD_Daemon *start(struct server *srv, int fd,
 	unsigned int per_ip = conns - conns / 4;
 
 	return MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TURBO |
-				MHD_USE_ERROR_LOG, 0, NULL, NULL,
+				MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 				on_request, srv,
 				MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_THREAD_POOL_SIZE, pool_size(cfg),
@@ -302,6 +302,28 @@ static struct MHD_Daemon *start(struct server *srv, int fd,
 				MHD_OPTION_NOTIFY_COMPLETED, on_done, srv,
 				MHD_OPTION_EXTERNAL_LOGGER, on_mhd_message, srv,
 				MHD_OPTION_END);
+}
+
+/*
+ * Stop taking connections (the listening socket is closed) and give the
+ * open ones `timeout` seconds to end, so that answers being sent are not
+ * cut.
+ */
+static void drain(struct MHD_Daemon *d, long timeout)
+{
+	const struct timespec tick = { 0, 50 * 1000 * 1000 };
+	const union MHD_DaemonInfo *info;
+	MHD_socket fd = MHD_quiesce_daemon(d);
+	long i;
+
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	for (i = 0; i < timeout * 20; i++) {
+		info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!info || !info->num_connections)
+			return;
+		nanosleep(&tick, NULL);
+	}
 }
 
 /* Reap the deploys that ended (they run detached, not waited for). */
@@ -369,7 +391,8 @@ int webhookd_run(struct webhook *wh, const char *listen, struct err *err)
 	}
 	wait_for_stop(&set);
 	log_info("stopping");
-	MHD_stop_daemon(d);	/* closes the socket */
+	drain(d, srv.timeout);
+	MHD_stop_daemon(d);
 	reap();
 	log_info("stopped");
 	sigaction(SIGPIPE, &old_pipe, NULL);

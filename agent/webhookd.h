@@ -8,8 +8,9 @@
 /*
  * Serve POST /hooks/gitlab on `listen` ("ADDR:PORT"; NULL: the config's
  * webhook.listen; port 0 picks a free port, which is logged) until
- * SIGTERM or SIGINT, then stop (MHD_stop_daemon: requests being answered
- * end first) and return 0. -1 with err when it cannot start.
+ * SIGTERM or SIGINT; then it stops taking connections (the socket is
+ * closed), gives the open ones webhook.timeout seconds to end, stops
+ * libmicrohttpd and returns 0. -1 with err when it cannot start.
  *
  * Every answer is one line of JSON and "\n", Content-Type
  * application/json; errors are {"error":"..."}:

@@ -390,12 +390,24 @@ test_expect_success DOCKER 'the token never reaches the log, the app, the releas
 	test_must_fail grep -r -F "$TOKEN" "$SOLUM_HOME/logs" "$SOLUM_HOME/run"
 '
 
-test_expect_success DOCKER 'SIGTERM stops the receiver cleanly' '
+test_expect_success DOCKER 'SIGTERM: no new connection, the open request is answered, then a clean exit' '
+	len=$(wc -c <push-feature.json) &&
+	exec 3<>"/dev/tcp/127.0.0.1/$WEBHOOK_PORT" &&
+	printf "POST /hooks/gitlab HTTP/1.1\r\nHost: x\r\nX-Gitlab-Event: Push Hook\r\nX-Gitlab-Token: %s\r\nContent-Length: %s\r\nExpect: 100-continue\r\n\r\n" \
+		"$TOKEN" "$len" >&3 &&
+	read -r -t 10 -u 3 line &&
+	test "$line" = "$(printf "HTTP/1.1 100 Continue\r")" &&
 	kill -TERM $WEBHOOK_PID &&
+	test_wait_for 10 eval "! test_port_open $WEBHOOK_PORT" &&
+	kill -0 $WEBHOOK_PID &&
+	cat push-feature.json >&3 &&
+	timeout 10 cat <&3 | tr -d "\r" >response &&
+	exec 3<&- &&
+	test_grep "^HTTP/1.1 200 OK$" response &&
+	test_grep "^{\"ignored\":\"no app of this project deploys branch '"'"'feature'"'"'\"}$" response &&
 	wait $WEBHOOK_PID &&
 	test_grep "stopped$" webhook.log &&
-	test_grep -v "Sanitizer\|runtime error" webhook.log &&
-	! test_port_open "$WEBHOOK_PORT"
+	test_grep -v "Sanitizer\|runtime error" webhook.log
 '
 
 test_done
