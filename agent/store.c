@@ -285,6 +285,7 @@ void store_free(struct store *s)
 {
 	if (!s)
 		return;
+	sqlite3_finalize(s->data_version);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -304,6 +305,25 @@ int store_tx(struct store *s,
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
+	return 0;
+}
+
+int store_data_version(struct store *s, long long *version_out,
+		       struct err *err)
+{
+	int rc;
+
+	if (!s->data_version &&
+	    sqlite3_prepare_v3(s->db, "PRAGMA data_version", -1,
+			       SQLITE_PREPARE_PERSISTENT, &s->data_version,
+			       NULL) != SQLITE_OK)
+		return store_db_error(s, err, "data version");
+	rc = sqlite3_step(s->data_version);
+	if (rc == SQLITE_ROW)
+		*version_out = sqlite3_column_int64(s->data_version, 0);
+	sqlite3_reset(s->data_version);
+	if (rc != SQLITE_ROW)
+		return store_db_error(s, err, "data version");
 	return 0;
 }
 

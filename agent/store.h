@@ -23,6 +23,15 @@ int store_tx(struct store *s, int (*fn)(struct store *s, void *payload,
 					struct err *err),
 	     void *payload, struct err *err);
 
+/*
+ * A number that changes whenever another connection (another process)
+ * commits to the database, as PRAGMA data_version: what this handle read
+ * before is stale when it changed. Commits through `s` itself do not
+ * change it. Cheap: one prepared statement, kept.
+ */
+int store_data_version(struct store *s, long long *version_out,
+		       struct err *err);
+
 /* ---- roles and grants ---- */
 
 enum store_role {
@@ -153,15 +162,6 @@ int store_app_get(struct store *s, const char *name, struct store_app *out,
 int store_app_list(struct store *s, const char *repo,
 		   int (*cb)(const struct store_app *a, void *payload),
 		   void *payload, struct err *err);
-/*
- * Apps whose upstream is `url1` or `url2` (either may be NULL: it matches
- * nothing), ordered by name; `cb` returns non-zero to stop. The app is
- * borrowed for the callback's duration.
- */
-int store_app_list_upstream(struct store *s, const char *url1,
-			    const char *url2,
-			    int (*cb)(const struct store_app *a, void *payload),
-			    void *payload, struct err *err);
 /* The app for repo + branch: 0 and *out, 1 if unmapped, -1 on error. */
 int store_app_for_branch(struct store *s, const char *repo,
 			 const char *branch, struct store_app *out,

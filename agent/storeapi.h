@@ -10,6 +10,7 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	sqlite3_stmt *data_version;	/* kept prepared: store_data_version */
 };
 
 /* "state database 'PATH': WHAT: <sqlite's message>"; always -1. */

@@ -251,36 +251,6 @@ out:
 	return ret;
 }
 
-int store_app_list_upstream(struct store *s, const char *url1,
-			    const char *url2,
-			    int (*cb)(const struct store_app *a, void *payload),
-			    void *payload, struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc, ret = 0, stop;
-
-	if (store_prep(s, "SELECT " APP_SELECT " FROM apps "
-		 "WHERE upstream = ?1 OR upstream = ?2 ORDER BY name", &st,
-		 err) < 0)
-		return -1;
-	store_bind_text(st, 1, url1);
-	store_bind_text(st, 2, url2);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_app a;
-
-		app_from_row(st, &a);
-		stop = cb(&a, payload);
-		store_app_release(&a);
-		if (stop)
-			goto out;
-	}
-	if (rc != SQLITE_DONE)
-		ret = store_db_error(s, err, "list apps by upstream");
-out:
-	sqlite3_finalize(st);
-	return ret;
-}
-
 int store_app_delete(struct store *s, const char *name, struct err *err)
 {
 	sqlite3_stmt *st = NULL;

@@ -53,16 +53,140 @@ void webhook_answer_ignored(struct webhook_answer *a, const char *reason)
 	set_answer(a, 200, json_pack("{s:s}", "ignored", reason));
 }
 
-/* ---- the apps of the project ---- */
+/* ---- the apps with an upstream, as of the store's data version ---- */
 
-/* An app whose upstream is the event's project: what the token check and
- * the branch need, never its secret (only the secret's digest). */
+static void sha256(const void *data, size_t len, unsigned char out[32])
+{
+	unsigned int n = 0;
+
+	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 ||
+	    n != 32)
+		BUG("SHA-256 failed");
+}
+
+int webhook_init(struct webhook *wh, struct ctx *ctx, struct err *err)
+{
+	char *path = xstrfmt("%s/solum.db", ctx->home);
+	int ret;
+
+	memset(wh, 0, sizeof(*wh));
+	wh->ctx = ctx;
+	pthread_mutex_init(&wh->lock, NULL);
+	pthread_mutex_init(&wh->apps_lock, NULL);
+	ret = store_open(path, &wh->probe, err);
+	free(path);
+	return ret;
+}
+
+static void free_apps(struct webhook_app *v, size_t nr)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		free(v[i].name);
+		free(v[i].upstream);
+		free(v[i].branch);
+	}
+	free(v);
+}
+
+void webhook_release(struct webhook *wh)
+{
+	free_apps(wh->apps, wh->nr_apps);
+	store_free(wh->probe);
+	pthread_mutex_destroy(&wh->lock);
+	pthread_mutex_destroy(&wh->apps_lock);
+	memset(wh, 0, sizeof(*wh));
+}
+
+struct app_list {
+	struct webhook_app *v;
+	size_t nr, alloc, skipped;
+};
+
+static int add_app(const struct store_app *a, void *payload)
+{
+	struct app_list *l = payload;
+	struct webhook_app *w;
+
+	if (!a->upstream || !*a->upstream)
+		return 0;
+	if (l->nr == WEBHOOK_MAX_KNOWN) {
+		l->skipped++;
+		return 0;
+	}
+	if (l->nr == l->alloc) {
+		l->alloc = l->alloc ? 2 * l->alloc : 16;
+		l->v = xrealloc(l->v, l->alloc * sizeof(*l->v));
+	}
+	w = &l->v[l->nr++];
+	memset(w, 0, sizeof(*w));
+	w->name = xstrdup(a->name);
+	w->upstream = xstrdup(a->upstream);
+	w->branch = xstrdup(a->branch ? a->branch : "");
+	w->has_secret = a->webhook_secret && *a->webhook_secret;
+	if (w->has_secret)
+		sha256(a->webhook_secret, strlen(a->webhook_secret), w->digest);
+	return 0;
+}
+
+/*
+ * Read the apps again when the store changed (any commit but the probe's
+ * own, and the probe never writes). Under apps_lock.
+ */
+static int refresh(struct webhook *wh, struct err *err)
+{
+	struct app_list l = { NULL, 0, 0, 0 };
+	long long version;
+
+	if (store_data_version(wh->probe, &version, err) < 0)
+		return -1;
+	if (wh->loaded && version == wh->version)
+		return 0;
+	if (store_app_list(wh->probe, NULL, add_app, &l, err) < 0) {
+		free_apps(l.v, l.nr);
+		return -1;
+	}
+	if (l.skipped)
+		log_warnx("webhook: %zu apps with an upstream past the first %d are not looked at",
+			  l.skipped, WEBHOOK_MAX_KNOWN);
+	free_apps(wh->apps, wh->nr_apps);
+	wh->apps = l.v;
+	wh->nr_apps = l.nr;
+	wh->version = version;
+	wh->loaded = 1;
+	return 0;
+}
+
+int webhook_token_known(struct webhook *wh, const char *token,
+			struct err *err)
+{
+	unsigned char want[32];
+	size_t i;
+	int known = 0, ret;
+
+	if (!token)
+		return 0;
+	sha256(token, strlen(token), want);
+	pthread_mutex_lock(&wh->apps_lock);
+	ret = refresh(wh, err);
+	for (i = 0; !ret && i < wh->nr_apps; i++)
+		known |= wh->apps[i].has_secret &
+			 !CRYPTO_memcmp(wh->apps[i].digest, want, sizeof(want));
+	pthread_mutex_unlock(&wh->apps_lock);
+	OPENSSL_cleanse(want, sizeof(want));
+	return ret < 0 ? -1 : known;
+}
+
+/* ---- the apps of the event's project ---- */
+
+/* An app whose upstream is the event's project, and what it did with it. */
 struct candidate {
 	char name[NAME_MAX_LEN + 1];
 	char *branch;		/* owned */
 	int has_secret;
-	unsigned char digest[32];	/* SHA-256 of the secret */
-	int takes;		/* the token is its secret */
+	unsigned char digest[32];
+	int takes;		/* the token is its secret, the branch its */
 	int release;		/* what taking the event gave */
 	int duplicate;
 	int failed;
@@ -74,32 +198,42 @@ struct candidates {
 	size_t skipped;		/* past WEBHOOK_MAX_APPS */
 };
 
-static void sha256(const void *data, size_t len, unsigned char out[32])
+static int same_project(const struct webhook_app *a,
+			const struct webhookev *ev)
 {
-	unsigned int n = 0;
-
-	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 ||
-	    n != 32)
-		BUG("SHA-256 failed");
+	return (*ev->http_url && !strcmp(a->upstream, ev->http_url)) ||
+	       (*ev->ssh_url && !strcmp(a->upstream, ev->ssh_url));
 }
 
-static int add_candidate(const struct store_app *a, void *payload)
+/* The apps of the event's project, in name order. */
+static int find_candidates(struct webhook *wh, const struct webhookev *ev,
+			   struct candidates *cs, struct err *err)
 {
-	struct candidates *cs = payload;
+	const struct webhook_app *a;
 	struct candidate *c;
+	size_t i;
+	int ret;
 
-	if (cs->nr == WEBHOOK_MAX_APPS) {
-		cs->skipped++;
-		return 0;
+	cs->nr = cs->skipped = 0;
+	pthread_mutex_lock(&wh->apps_lock);
+	ret = refresh(wh, err);
+	for (i = 0; !ret && i < wh->nr_apps; i++) {
+		a = &wh->apps[i];
+		if (!same_project(a, ev))
+			continue;
+		if (cs->nr == WEBHOOK_MAX_APPS) {
+			cs->skipped++;
+			continue;
+		}
+		c = &cs->v[cs->nr++];
+		memset(c, 0, sizeof(*c));
+		snprintf(c->name, sizeof(c->name), "%s", a->name);
+		c->branch = xstrdup(a->branch);
+		c->has_secret = a->has_secret;
+		memcpy(c->digest, a->digest, sizeof(c->digest));
 	}
-	c = &cs->v[cs->nr++];
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", a->name);
-	c->branch = xstrdup(a->branch ? a->branch : "");
-	c->has_secret = a->webhook_secret && *a->webhook_secret;
-	if (c->has_secret)
-		sha256(a->webhook_secret, strlen(a->webhook_secret), c->digest);
-	return 0;
+	pthread_mutex_unlock(&wh->apps_lock);
+	return ret;
 }
 
 static void candidates_release(struct candidates *cs)
@@ -274,16 +408,8 @@ void webhook_take(struct webhook *wh, const struct webhookev *ev,
 	struct err err = ERR_INIT;
 	size_t i, ntaking = 0;
 	char q[72];
-	int rc;
 
-	cs.nr = cs.skipped = 0;
-	pthread_mutex_lock(&wh->lock);
-	rc = store_app_list_upstream(wh->ctx->store,
-				     *ev->http_url ? ev->http_url : NULL,
-				     *ev->ssh_url ? ev->ssh_url : NULL,
-				     add_candidate, &cs, &err);
-	pthread_mutex_unlock(&wh->lock);
-	if (rc < 0) {
+	if (find_candidates(wh, ev, &cs, &err) < 0) {
 		log_warnx("webhook: %s", err.msg);
 		webhook_answer_error(ans, 500, "state database error; see the receiver's log");
 		goto out;
@@ -403,9 +529,10 @@ int cmd_webhook(int argc, char **argv, struct ctx *ctx)
 	if (check_home(ctx->home, &err) < 0)
 		return cli_exit(-1, &err, webhook_usage);
 	log_init("solum", !use_syslog, verbose);
-	wh.ctx = ctx;
-	pthread_mutex_init(&wh.lock, NULL);
-	rc = webhookd_run(&wh, listen, &err);
-	pthread_mutex_destroy(&wh.lock);
+	if (webhook_init(&wh, ctx, &err) == 0)
+		rc = webhookd_run(&wh, listen, &err);
+	else
+		rc = -1;
+	webhook_release(&wh);
 	return cli_exit(rc, &err, webhook_usage);
 }

@@ -197,6 +197,7 @@ static enum MHD_Result on_complete(struct server *srv,
 	struct err err = ERR_INIT;
 	char msg[80];
 	enum MHD_Result ret;
+	int rc;
 
 	if (req->too_big) {
 		snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
@@ -210,10 +211,26 @@ static enum MHD_Result on_complete(struct server *srv,
 	if (uuid && !webhookev_uuid_valid(uuid))
 		return reply_error(c, method, url, 400,
 				   "invalid X-Gitlab-Event-UUID");
+	rc = webhookev_type(type, &ev, &err);
+	if (rc < 0)
+		return reply_error(c, method, url, 400, err.msg);
+	if (rc == 0)
+		return reply(c, method, url, 200,
+			     json_pack("{s:s}", "ignored", ev.reason), NULL, uuid);
+	/* before the body is parsed: a stranger's costs one digest */
+	rc = webhook_token_known(srv->wh, token, &err);
+	if (rc < 0) {
+		log_warnx("webhook: %s", err.msg);
+		return reply_error(c, method, url, 500,
+				   "state database error; see the receiver's log");
+	}
+	if (rc == 0)
+		return reply(c, method, url, 401, json_pack("{s:s}", "error",
+			     "wrong or missing X-Gitlab-Token"), NULL, uuid);
 	if (webhookev_parse(type, req->body.ptr, req->body.len, &ev, &err) < 0)
 		return reply(c, method, url, 400,
 			     json_pack("{s:s}", "error", err.msg), NULL, uuid);
-	if (ev.action == WEBHOOKEV_OTHER)
+	if (ev.action == WEBHOOKEV_OTHER)	/* a system hook's other events */
 		return reply(c, method, url, 200,
 			     json_pack("{s:s}", "ignored", ev.reason), NULL, uuid);
 	webhook_answer_init(&ans);

@@ -23,11 +23,18 @@
  *        4 x webhook.max_body, then answered 413. A body still coming
  *        past that, or webhook.timeout seconds after the request's
  *        headers, has its connection closed without an answer
- *   400  a request webhookev_parse refuses, or a malformed
+ *   400  a missing or unknown X-Gitlab-Event, or a malformed
  *        X-Gitlab-Event-UUID
  *   200  {"ignored":...} for event types that never deploy (the token is
  *        not looked at: nothing about any app is told)
- *   and what webhook_take answers for push and merge request events
+ *   401  {"error":"wrong or missing X-Gitlab-Token"} when the token is no
+ *        app's webhook secret (webhook_token_known), before the body is
+ *        parsed: a stranger learns nothing, not even whether the project
+ *        or the JSON was right
+ *   400  a body webhookev_parse refuses (the token being some app's)
+ *   and what webhook_take answers: 404 (the project is no app's), 401
+ *   (the token is another project's app's), 200 ignored or duplicate,
+ *   202, 500, 503
  *
  * Limits: webhook.max_connections connections in all, and three quarters
  * of them (at least one) from one IP address; webhook.timeout seconds of

@@ -294,10 +294,9 @@ out:
 	return ret;
 }
 
-int webhookev_parse(const char *type, const char *body, size_t len,
-		    struct webhookev *ev, struct err *err)
+int webhookev_type(const char *type, struct webhookev *ev, struct err *err)
 {
-	char q[72], what[80];
+	char q[72];
 
 	memset(ev, 0, sizeof(*ev));
 	snprintf(ev->pusher, sizeof(ev->pusher), "webhook");
@@ -312,6 +311,17 @@ int webhookev_parse(const char *type, const char *body, size_t len,
 		name_quote(type, q, sizeof(q));
 		return err_set(err, "unknown X-Gitlab-Event '%s'", q);
 	}
+	return 1;
+}
+
+int webhookev_parse(const char *type, const char *body, size_t len,
+		    struct webhookev *ev, struct err *err)
+{
+	char what[80];
+	int rc = webhookev_type(type, ev, err);
+
+	if (rc <= 0)
+		return rc;
 	if (parse_body(type, body, len, ev, err) == 0)
 		return 0;
 	snprintf(what, sizeof(what), "invalid %s", type);

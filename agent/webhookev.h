@@ -70,6 +70,15 @@ int webhookev_parse(const char *type, const char *body, size_t len,
 		    struct webhookev *ev, struct err *err);
 
 /*
+ * What the X-Gitlab-Event `type` (NULL when missing) says before the body
+ * is read, as webhookev_parse's first step: 1 for the types the body
+ * decides (Push Hook, Merge Request Hook, System Hook); 0 for GitLab's
+ * types that never deploy, *ev then being their OTHER event; -1 with err
+ * for a missing or unknown type.
+ */
+int webhookev_type(const char *type, struct webhookev *ev, struct err *err);
+
+/*
  * 1 if `s` may be an X-Gitlab-Event-UUID: 1 to 64 of [0-9A-Za-z-] (GitLab
  * sends a UUID).
  */

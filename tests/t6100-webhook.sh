@@ -223,17 +223,25 @@ test_expect_success DOCKER 'a branch no app maps, a deleted branch and a merge r
 	expect 200 "{\"ignored\":\"merged without a merge commit: the push event to '"'"'master'"'"' deploys it\"}" &&
 	hook "Tag Push Hook" push-new.json &&
 	expect 200 "{\"ignored\":\"'"'"'Tag Push Hook'"'"' events deploy nothing\"}" &&
+	printf "{\"object_kind\": \"user_create\", \"name\": \"x\"}" >system.json &&
+	hook "System Hook" system.json &&
+	expect 200 "{\"ignored\":\"'"'"'System Hook'"'"' events deploy nothing\"}" &&
 	test "$(nreleases web)" = 3
 '
 
-test_expect_success DOCKER 'a project no app deploys is 404' '
+test_expect_success DOCKER 'a project no app deploys is 404, told to holders of a token only' '
 	payload push.json 2222222222222222222222222222222222222222 master \
 		https://gitlab.example.com/other/project.git >push-unknown.json &&
 	hook "Push Hook" push-unknown.json &&
-	expect 404 "{\"error\":\"no app deploys this project\"}"
+	expect 404 "{\"error\":\"no app deploys this project\"}" &&
+	TOKEN=wrong-token hook "Push Hook" push-unknown.json &&
+	expect 401 "{\"error\":\"wrong or missing X-Gitlab-Token\"}" &&
+	printf "{\"object_kind\": " >broken.json &&
+	TOKEN=wrong-token hook "Push Hook" broken.json &&
+	expect 401 "{\"error\":\"wrong or missing X-Gitlab-Token\"}"
 '
 
-test_expect_success DOCKER 'an app without a secret never takes an event' '
+test_expect_success DOCKER 'an app without a secret never takes an event; a secret set or changed counts at once' '
 	solum app create nosecret --upstream "file://$TRASH_DIRECTORY/other.git" &&
 	payload push.json 2222222222222222222222222222222222222222 master \
 		"file://$TRASH_DIRECTORY/other.git" >push-nosecret.json &&
@@ -245,7 +253,14 @@ test_expect_success DOCKER 'an app without a secret never takes an event' '
 	printf "%s" "$TOKEN" | solum app set web --webhook-secret "" &&
 	hook "Push Hook" push-new.json &&
 	expect 401 "{\"error\":\"wrong or missing X-Gitlab-Token\"}" &&
+	printf "%s" "$OTHER_TOKEN" | solum app set web --webhook-secret - &&
+	hook "Push Hook" push-feature.json &&
+	expect 401 "{\"error\":\"wrong or missing X-Gitlab-Token\"}" &&
+	TOKEN=$OTHER_TOKEN hook "Push Hook" push-feature.json &&
+	expect 200 "{\"ignored\":\"no app of this project deploys branch '"'"'feature'"'"'\"}" &&
 	printf "%s" "$TOKEN" | solum app set web --webhook-secret - &&
+	hook "Push Hook" push-feature.json &&
+	expect 200 "{\"ignored\":\"no app of this project deploys branch '"'"'feature'"'"'\"}" &&
 	test "$(nreleases web)" = 3
 '
 

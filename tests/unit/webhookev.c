@@ -319,6 +319,23 @@ static void test_length_bounds_the_body(void **state)
 	assert_int_equal(webhookev_parse("Push Hook", body, 10, &ev, &err), -1);
 }
 
+static void test_type(void **state)
+{
+	struct webhookev ev;
+	struct err err = ERR_INIT;
+
+	assert_int_equal(webhookev_type("Push Hook", &ev, &err), 1);
+	assert_int_equal(webhookev_type("Merge Request Hook", &ev, &err), 1);
+	assert_int_equal(webhookev_type("System Hook", &ev, &err), 1);
+	assert_int_equal(webhookev_type("Pipeline Hook", &ev, &err), 0);
+	assert_int_equal(ev.action, WEBHOOKEV_OTHER);
+	assert_string_equal(ev.reason, "'Pipeline Hook' events deploy nothing");
+	assert_int_equal(webhookev_type("push", &ev, &err), -1);
+	assert_string_equal(err.msg, "unknown X-Gitlab-Event 'push'");
+	assert_int_equal(webhookev_type(NULL, &ev, &err), -1);
+	assert_string_equal(err.msg, "no X-Gitlab-Event header");
+}
+
 static void test_uuid(void **state)
 {
 	assert_true(webhookev_uuid_valid("6f1a8b5a-2c7e-4a4b-9a4e-0d4f1b2c3d4e"));
@@ -342,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_pusher),
 		cmocka_unit_test(test_length_bounds_the_body),
+		cmocka_unit_test(test_type),
 		cmocka_unit_test(test_uuid),
 	};
 
