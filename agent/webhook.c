@@ -55,12 +55,12 @@ void webhook_answer_ignored(struct webhook_answer *a, const char *reason)
 
 /* ---- the apps with an upstream, as of the store's data version ---- */
 
-static void sha256(const void *data, size_t len, unsigned char out[32])
+static void sha256(const EVP_MD *md, const void *data, size_t len,
+		   unsigned char out[32])
 {
 	unsigned int n = 0;
 
-	if (EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 ||
-	    n != 32)
+	if (EVP_Digest(data, len, out, &n, md, NULL) != 1 || n != 32)
 		BUG("SHA-256 failed");
 }
 
@@ -73,7 +73,10 @@ int webhook_init(struct webhook *wh, struct ctx *ctx, struct err *err)
 	wh->ctx = ctx;
 	pthread_mutex_init(&wh->lock, NULL);
 	pthread_mutex_init(&wh->apps_lock, NULL);
-	ret = store_open(path, &wh->probe, err);
+	/* fetched once: EVP_sha256() would look it up on every digest */
+	wh->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	ret = wh->sha256 ? store_open(path, &wh->probe, err) :
+	      err_set(err, "libcrypto has no SHA-256");
 	free(path);
 	return ret;
 }
@@ -94,12 +97,14 @@ void webhook_release(struct webhook *wh)
 {
 	free_apps(wh->apps, wh->nr_apps);
 	store_free(wh->probe);
+	EVP_MD_free(wh->sha256);
 	pthread_mutex_destroy(&wh->lock);
 	pthread_mutex_destroy(&wh->apps_lock);
 	memset(wh, 0, sizeof(*wh));
 }
 
 struct app_list {
+	const EVP_MD *md;
 	struct webhook_app *v;
 	size_t nr, alloc, skipped;
 };
@@ -126,7 +131,8 @@ static int add_app(const struct store_app *a, void *payload)
 	w->branch = xstrdup(a->branch ? a->branch : "");
 	w->has_secret = a->webhook_secret && *a->webhook_secret;
 	if (w->has_secret)
-		sha256(a->webhook_secret, strlen(a->webhook_secret), w->digest);
+		sha256(l->md, a->webhook_secret, strlen(a->webhook_secret),
+		       w->digest);
 	return 0;
 }
 
@@ -136,7 +142,7 @@ static int add_app(const struct store_app *a, void *payload)
  */
 static int refresh(struct webhook *wh, struct err *err)
 {
-	struct app_list l = { NULL, 0, 0, 0 };
+	struct app_list l = { wh->sha256, NULL, 0, 0, 0 };
 	long long version;
 
 	if (store_data_version(wh->probe, &version, err) < 0)
@@ -167,7 +173,7 @@ int webhook_token_known(struct webhook *wh, const char *token,
 
 	if (!token)
 		return 0;
-	sha256(token, strlen(token), want);
+	sha256(wh->sha256, token, strlen(token), want);
 	pthread_mutex_lock(&wh->apps_lock);
 	ret = refresh(wh, err);
 	for (i = 0; !ret && i < wh->nr_apps; i++)
@@ -250,13 +256,14 @@ static void candidates_release(struct candidates *cs)
  * whatever the others gave, so the time taken says nothing about which.
  * Returns how many.
  */
-static size_t check_token(struct candidates *cs, const char *token)
+static size_t check_token(struct webhook *wh, struct candidates *cs,
+			  const char *token)
 {
 	unsigned char want[32];
 	size_t i, n = 0;
 	int same;
 
-	sha256(token ? token : "", token ? strlen(token) : 0, want);
+	sha256(wh->sha256, token ? token : "", token ? strlen(token) : 0, want);
 	for (i = 0; i < cs->nr; i++) {
 		same = !CRYPTO_memcmp(cs->v[i].digest, want, sizeof(want));
 		cs->v[i].takes = same & cs->v[i].has_secret & (token != NULL);
@@ -421,7 +428,7 @@ void webhook_take(struct webhook *wh, const struct webhookev *ev,
 		webhook_answer_error(ans, 404, "no app deploys this project");
 		goto out;
 	}
-	if (!check_token(&cs, token)) {
+	if (!check_token(wh, &cs, token)) {
 		webhook_answer_error(ans, 401, "wrong or missing X-Gitlab-Token");
 		goto out;
 	}

@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include <jansson.h>
+#include <openssl/evp.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -40,6 +41,7 @@ struct webhook {
 	pthread_mutex_t lock;
 	pthread_mutex_t apps_lock;
 	struct store *probe;
+	EVP_MD *sha256;
 	struct webhook_app *apps;
 	size_t nr_apps;
 	long long version;
