@@ -275,8 +275,6 @@ static size_t check_token(struct webhook *wh, struct candidates *cs,
 
 /* ---- one app takes the event ---- */
 
-enum take_result { TAKE_NEW, TAKE_DUPLICATE, TAKE_FAILED };
-
 static void forget(struct webhook *wh, const char *app, const char *newrev)
 {
 	struct err e = ERR_INIT;
@@ -315,13 +313,19 @@ static int deploy_one(struct webhook *wh, struct candidate *c,
 		err_clear(err);
 	}
 	ret = deploy_spawn_detached(ctx, c->name, n, err);
+	if (!ret)
+		__atomic_add_fetch(&wh->running, 1, __ATOMIC_RELAXED);
 out:
 	store_app_release(&app);
 	return ret;
 }
 
-static enum take_result take_one(struct webhook *wh, struct candidate *c,
-				 const struct webhookev *ev, const char *uuid)
+/*
+ * The event for `c`: a duplicate, or a release queued and started, or
+ * failed (c->failed, logged; its event forgotten so that a retry is new).
+ */
+static void take_one(struct webhook *wh, struct candidate *c,
+		     const struct webhookev *ev, const char *uuid)
 {
 	struct err err = ERR_INIT;
 	int rc;
@@ -329,7 +333,13 @@ static enum take_result take_one(struct webhook *wh, struct candidate *c,
 	pthread_mutex_lock(&wh->lock);
 	rc = store_event_take(wh->ctx->store, c->name, uuid, ev->newrev,
 			      &c->release, &err);
-	if (rc == 0 && deploy_one(wh, c, ev, &err) < 0) {
+	if (rc == 0 && __atomic_load_n(&wh->running, __ATOMIC_RELAXED) >=
+		       wh->ctx->cfg.webhook_max_connections) {
+		err_set(&err, "%d deploys this receiver started are still running (webhook.max_connections)",
+			wh->ctx->cfg.webhook_max_connections);
+		forget(wh, c->name, ev->newrev);
+		rc = -1;
+	} else if (rc == 0 && deploy_one(wh, c, ev, &err) < 0) {
 		forget(wh, c->name, ev->newrev);
 		rc = -1;
 	}
@@ -338,10 +348,15 @@ static enum take_result take_one(struct webhook *wh, struct candidate *c,
 		log_warnx("webhook: app '%s' %s: %s", c->name, ev->newrev,
 			  err.msg);
 		c->failed = 1;
-		return TAKE_FAILED;
+		return;
 	}
 	c->duplicate = rc == 1;
-	return rc == 1 ? TAKE_DUPLICATE : TAKE_NEW;
+}
+
+void webhook_deploy_ended(struct webhook *wh)
+{
+	if (__atomic_load_n(&wh->running, __ATOMIC_RELAXED) > 0)
+		__atomic_sub_fetch(&wh->running, 1, __ATOMIC_RELAXED);
 }
 
 /* ---- the answer ---- */

@@ -46,6 +46,7 @@ struct webhook {
 	size_t nr_apps;
 	long long version;
 	int loaded;
+	int running;		/* deploys started and not reaped (atomic) */
 };
 
 /* Open the probe on ctx's home; webhook_release() in any case. */
@@ -102,12 +103,18 @@ int webhook_token_known(struct webhook *wh, const char *token,
  *       `solum deploy APP --release N` for each app that had not taken
  *       the event; with several apps, "releases" lists each
  *       {"app","release"[,"duplicate":true]};
- *   500 {"error":...}: the state database failed;
- *   503 {"error":...}: a release could not be queued or started: its
- *       event is forgotten, so that GitLab's retry is taken.
+ *   500 {"error":...}: the state database failed while reading the apps;
+ *   503 {"error":...}: an app's event could not be taken, its release
+ *       queued or started (the store failed, or as many deploys as
+ *       webhook.max_connections that this receiver started still run):
+ *       its event is forgotten, so that a retry is taken;
+ *       the releases other apps queued are listed in "releases".
  */
 void webhook_take(struct webhook *wh, const struct webhookev *ev,
 		  const char *token, const char *uuid,
 		  struct webhook_answer *ans);
+
+/* A deploy process the receiver started was reaped (webhookd's SIGCHLD). */
+void webhook_deploy_ended(struct webhook *wh);
 
 #endif

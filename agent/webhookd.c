@@ -28,6 +28,8 @@ struct server {
 	struct webhook *wh;
 	size_t max_body;
 	long timeout;			/* seconds */
+	int in_flight;			/* requests being read or answered */
+	int stopping;			/* answers close their connection */
 };
 
 /* One request with a body on its way to /hooks/gitlab. */
@@ -75,9 +77,9 @@ static void log_request(struct MHD_Connection *c, const char *method,
  * Send `body` (stolen; NULL: an internal error) with `status`, and log
  * the request with `extra` (" app=... release=...") and `uuid`.
  */
-static enum MHD_Result reply(struct MHD_Connection *c, const char *method,
-			     const char *url, int status, json_t *body,
-			     const char *extra, const char *uuid)
+static enum MHD_Result reply(struct server *srv, struct MHD_Connection *c,
+			     const char *method, const char *url, int status,
+			     json_t *body, const char *extra, const char *uuid)
 {
 	struct MHD_Response *res;
 	enum MHD_Result ret;
@@ -115,17 +117,20 @@ static enum MHD_Result reply(struct MHD_Connection *c, const char *method,
 				"application/json");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(res, MHD_HTTP_HEADER_ALLOW, "POST");
+	if (__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE))
+		MHD_add_response_header(res, MHD_HTTP_HEADER_CONNECTION, "close");
 	ret = MHD_queue_response(c, (unsigned int)status, res);
 	MHD_destroy_response(res);
 	return ret;
 }
 
-static enum MHD_Result reply_error(struct MHD_Connection *c,
+static enum MHD_Result reply_error(struct server *srv,
+				   struct MHD_Connection *c,
 				   const char *method, const char *url,
 				   int status, const char *msg)
 {
-	return reply(c, method, url, status, json_pack("{s:s}", "error", msg),
-		     NULL, NULL);
+	return reply(srv, c, method, url, status,
+		     json_pack("{s:s}", "error", msg), NULL, NULL);
 }
 
 /* The first call, once the headers are in: answer at once, or expect a body. */
@@ -139,9 +144,9 @@ static enum MHD_Result on_headers(struct server *srv, struct MHD_Connection *c,
 	unsigned long long n;
 
 	if (strcmp(url, HOOK_PATH))
-		return reply_error(c, method, url, 404, "not found");
+		return reply_error(srv, c, method, url, 404, "not found");
 	if (strcmp(method, MHD_HTTP_METHOD_POST))
-		return reply_error(c, method, url, 405, "method not allowed: use POST");
+		return reply_error(srv, c, method, url, 405, "method not allowed: use POST");
 	cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl) {
@@ -150,10 +155,11 @@ static enum MHD_Result on_headers(struct server *srv, struct MHD_Connection *c,
 		if (errno || end == cl || n > srv->max_body) {
 			snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
 				 srv->max_body);
-			return reply_error(c, method, url, 413, msg);
+			return reply_error(srv, c, method, url, 413, msg);
 		}
 	}
 	req = xcalloc(1, sizeof(*req));
+	__atomic_add_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
 	buf_init(&req->body);
 	clock_gettime(CLOCK_MONOTONIC, &req->start);
 	*con_cls = req;
@@ -202,40 +208,40 @@ static enum MHD_Result on_complete(struct server *srv,
 	if (req->too_big) {
 		snprintf(msg, sizeof(msg), "the body is larger than %zu bytes",
 			 srv->max_body);
-		return reply_error(c, method, url, 413, msg);
+		return reply_error(srv, c, method, url, 413, msg);
 	}
 	type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Gitlab-Event");
 	uuid = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					   "X-Gitlab-Event-UUID");
 	token = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Gitlab-Token");
 	if (uuid && !webhookev_uuid_valid(uuid))
-		return reply_error(c, method, url, 400,
+		return reply_error(srv, c, method, url, 400,
 				   "invalid X-Gitlab-Event-UUID");
 	rc = webhookev_type(type, &ev, &err);
 	if (rc < 0)
-		return reply_error(c, method, url, 400, err.msg);
+		return reply_error(srv, c, method, url, 400, err.msg);
 	if (rc == 0)
-		return reply(c, method, url, 200,
+		return reply(srv, c, method, url, 200,
 			     json_pack("{s:s}", "ignored", ev.reason), NULL, uuid);
 	/* before the body is parsed: a stranger's costs one digest */
 	rc = webhook_token_known(srv->wh, token, &err);
 	if (rc < 0) {
 		log_warnx("webhook: %s", err.msg);
-		return reply_error(c, method, url, 500,
+		return reply_error(srv, c, method, url, 500,
 				   "state database error; see the receiver's log");
 	}
 	if (rc == 0)
-		return reply(c, method, url, 401, json_pack("{s:s}", "error",
+		return reply(srv, c, method, url, 401, json_pack("{s:s}", "error",
 			     "wrong or missing X-Gitlab-Token"), NULL, uuid);
 	if (webhookev_parse(type, req->body.ptr, req->body.len, &ev, &err) < 0)
-		return reply(c, method, url, 400,
+		return reply(srv, c, method, url, 400,
 			     json_pack("{s:s}", "error", err.msg), NULL, uuid);
 	if (ev.action == WEBHOOKEV_OTHER)	/* a system hook's other events */
-		return reply(c, method, url, 200,
+		return reply(srv, c, method, url, 200,
 			     json_pack("{s:s}", "ignored", ev.reason), NULL, uuid);
 	webhook_answer_init(&ans);
 	webhook_take(srv->wh, &ev, token, uuid, &ans);
-	ret = reply(c, method, url, ans.status, ans.body, ans.log.ptr, uuid);
+	ret = reply(srv, c, method, url, ans.status, ans.body, ans.log.ptr, uuid);
 	ans.body = NULL;
 	webhook_answer_release(&ans);
 	return ret;
@@ -265,10 +271,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
 		    enum MHD_RequestTerminationCode toe)
 {
+	struct server *srv = cls;
 	struct request *req = *con_cls;
 
 	if (!req)
 		return;
+	__atomic_sub_fetch(&srv->in_flight, 1, __ATOMIC_ACQ_REL);
 	buf_release(&req->body);
 	free(req);
 	*con_cls = NULL;
@@ -323,37 +331,38 @@ static struct MHD_Daemon *start(struct server *srv, int fd,
 
 /*
  * Stop taking connections (the listening socket is closed) and give the
- * open ones `timeout` seconds to end, so that answers being sent are not
- * cut.
+ * requests whose body is coming or whose answer is being made `timeout`
+ * seconds to end; their answers close their connections. Idle
+ * keep-alive connections are left to MHD_stop_daemon.
  */
-static void drain(struct MHD_Daemon *d, long timeout)
+static void drain(struct server *srv, struct MHD_Daemon *d)
 {
 	const struct timespec tick = { 0, 50 * 1000 * 1000 };
-	const union MHD_DaemonInfo *info;
-	MHD_socket fd = MHD_quiesce_daemon(d);
+	MHD_socket fd;
 	long i;
 
+	__atomic_store_n(&srv->stopping, 1, __ATOMIC_RELEASE);
+	fd = MHD_quiesce_daemon(d);
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
-	for (i = 0; i < timeout * 20; i++) {
-		info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-		if (!info || !info->num_connections)
+	for (i = 0; i < srv->timeout * 20; i++) {
+		if (!__atomic_load_n(&srv->in_flight, __ATOMIC_ACQUIRE))
 			return;
 		nanosleep(&tick, NULL);
 	}
 }
 
 /* Reap the deploys that ended (they run detached, not waited for). */
-static void reap(void)
+static void reap(struct webhook *wh)
 {
 	int status;
 
 	while (waitpid(-1, &status, WNOHANG) > 0)
-		;
+		webhook_deploy_ended(wh);
 }
 
 /* Wait for SIGTERM or SIGINT, reaping children meanwhile. */
-static void wait_for_stop(const sigset_t *set)
+static void wait_for_stop(struct webhook *wh, const sigset_t *set)
 {
 	siginfo_t si;
 	int sig;
@@ -363,7 +372,7 @@ static void wait_for_stop(const sigset_t *set)
 		if (sig < 0)
 			continue;	/* EINTR: a signal not in the set */
 		if (sig == SIGCHLD)
-			reap();
+			reap(wh);
 		else if (sig == SIGTERM || sig == SIGINT)
 			return;
 		else
@@ -375,7 +384,7 @@ int webhookd_run(struct webhook *wh, const char *listen, struct err *err)
 {
 	const struct config *cfg = &wh->ctx->cfg;
 	struct server srv = { wh, (size_t)cfg->webhook_max_body,
-			      cfg->webhook_timeout };
+			      cfg->webhook_timeout, 0, 0 };
 	struct sigaction ign, old_pipe;
 	struct MHD_Daemon *d;
 	sigset_t set, old_mask;
@@ -406,11 +415,11 @@ int webhookd_run(struct webhook *wh, const char *listen, struct err *err)
 			listen);
 		goto fail;
 	}
-	wait_for_stop(&set);
+	wait_for_stop(wh, &set);
 	log_info("stopping");
-	drain(d, srv.timeout);
+	drain(&srv, d);
 	MHD_stop_daemon(d);
-	reap();
+	reap(wh);
 	log_info("stopped");
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);

@@ -60,11 +60,13 @@ expect() {
 nreleases() { solum releases "$1" --json | grep -c '"number"' || :; }
 
 # settle APP N: wait until release N of APP is final (its detached deploy
-# ended); its log is in settle.log
+# ended); its log is in settle.log, its status in settle.status
 settle() {
 	solum logs "$1" "$2" --follow >settle.log 2>&1
-	solum releases "$1" --json >settle.json &&
-	! grep -q '"status": "\(queued\|building\|pushing\|deploying\)"' settle.json
+	solum releases "$1" --json |
+		awk -v n="$2" '/"number":/ { num = $2 + 0 }
+			/"status":/ && num == n { gsub(/[",]/, "", $2); print $2 }' >settle.status &&
+	grep -q "^\(succeeded\|failed\|superseded\|cancelled\|skipped\)$" settle.status
 }
 
 # commit MSG: a new commit of the app on the upstream's master; prints it
@@ -78,7 +80,7 @@ commit() {
 test_expect_success DOCKER 'setup: an app with an upstream and a webhook secret' '
 	solum_init &&
 	deploy_config &&
-	printf "webhook:\n  max_body: 64k\n" >>"$SOLUM_HOME/solum.yaml" &&
+	printf "webhook:\n  max_body: 64k\n  max_connections: 8\n" >>"$SOLUM_HOME/solum.yaml" &&
 	test_atexit_run deploy_stop_front &&
 	git init -q --bare "$UPSTREAM" &&
 	make_app web one &&
@@ -103,7 +105,8 @@ test_expect_success DOCKER 'a push event is answered 202 with its release, befor
 
 test_expect_success DOCKER 'the release fetches the upstream and the app answers' '
 	settle web 1 &&
-	test_grep "\"status\": \"succeeded\"" settle.json &&
+	echo succeeded >expect &&
+	test_cmp expect settle.status &&
 	url=$(solum app show web | sed -n "s/^url: *//p") &&
 	curl -fsS "${url}version.txt" >got &&
 	echo one >expect &&
@@ -385,6 +388,28 @@ test_expect_success DOCKER 'a body past webhook.max_body is 413, and the receive
 	TOKEN=wrong hook "Push Hook" push-new.json &&
 	expect 401 "{\"error\":\"wrong or missing X-Gitlab-Token\"}" &&
 	test "$(nreleases web)" = 3
+'
+
+test_expect_success DOCKER 'with webhook.max_connections deploys of its own running, an event is 503 and taken when retried later' '
+	n=$(nreleases web) &&
+	exec 9>"$SOLUM_HOME/run/web.lock" &&
+	flock -n 9 &&
+	for i in 1 2 3 4 5 6 7 8; do
+		payload push.json "$(printf "%040d" $i)" >push-wait.json &&
+		hook "Push Hook" push-wait.json &&
+		expect 202 "{\"release\":$((n + i)),\"app\":\"web\"}" || return 1
+	done &&
+	payload push.json "$(printf "%040d" 9)" >push-more.json &&
+	hook "Push Hook" push-more.json &&
+	expect 503 "{\"error\":\"cannot queue a release of '"'"'web'"'"' now; try again\"}" &&
+	test_grep "8 deploys this receiver started are still running" webhook.log &&
+	test "$(nreleases web)" = $((n + 8)) &&
+	exec 9>&- &&
+	test_wait_for 120 eval "hook \"Push Hook\" push-more.json && test \"\$(cat code)\" = 202" &&
+	expect 202 "{\"release\":$((n + 9)),\"app\":\"web\"}" &&
+	for i in 1 2 3 4 5 6 7 8 9; do
+		settle web $((n + i)) || return 1
+	done
 '
 
 test_expect_success DOCKER 'the token never reaches the log, the app, the releases or their logs' '
