@@ -69,6 +69,18 @@ settle() {
 	grep -q "^\(succeeded\|failed\|superseded\|cancelled\|skipped\)$" settle.status
 }
 
+# deploy_pids APP: the pids of the `solum --home $SOLUM_HOME deploy APP
+# --release N` processes running now
+deploy_pids() {
+	local d
+	for d in /proc/[0-9]*; do
+		tr "\0" " " <"$d/cmdline" 2>/dev/null |
+			grep -qF -- "--home $SOLUM_HOME deploy $1 --release " &&
+			echo "${d#/proc/}"
+	done
+	return 0
+}
+
 # commit MSG: a new commit of the app on the upstream's master; prints it
 commit() {
 	echo "$1" >web/www/version.txt &&
@@ -390,7 +402,7 @@ test_expect_success DOCKER 'a body past webhook.max_body is 413, and the receive
 	test "$(nreleases web)" = 3
 '
 
-test_expect_success DOCKER 'with webhook.max_connections deploys of its own running, an event is 503 and taken when retried later' '
+test_expect_success DOCKER 'with webhook.max_connections deploys of its own running (holding none of its sockets), an event is 503 and taken when retried later' '
 	n=$(nreleases web) &&
 	exec 9>"$SOLUM_HOME/run/web.lock" &&
 	flock -n 9 &&
@@ -404,6 +416,12 @@ test_expect_success DOCKER 'with webhook.max_connections deploys of its own runn
 	expect 503 "{\"error\":\"cannot queue a release of '"'"'web'"'"' now; try again\"}" &&
 	test_grep "8 deploys this receiver started are still running" webhook.log &&
 	test "$(nreleases web)" = $((n + 8)) &&
+	deploy_pids web >pids &&
+	test_line_count = 8 pids &&
+	for pid in $(cat pids); do
+		ls -l /proc/$pid/fd >fds &&
+		test_grep -v "socket:" fds || return 1
+	done &&
 	exec 9>&- &&
 	test_wait_for 120 eval "hook \"Push Hook\" push-more.json && test \"\$(cat code)\" = 202" &&
 	expect 202 "{\"release\":$((n + 9)),\"app\":\"web\"}" &&
