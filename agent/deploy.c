@@ -641,6 +641,7 @@ static int fetch_upstream(struct run *r, struct err *err)
 	out_step(&r->out, "fetching");
 	out_printf(&r->out, "-----> Fetching %s from %s", r->short_commit,
 		   r->app->upstream ? r->app->upstream : "(no upstream)");
+	out_test_pause(&r->out, "fetching");
 	if (upstream_fetch(r->ctx, r->app, r->rel.commit, &r->out, err) < 0 ||
 	    repo_resolve(r->ctx->home, r->app->repo, r->app->branch,
 			 r->rel.commit, commit, tree, err) < 0)

@@ -55,7 +55,7 @@ int out_wait_ms(struct out *o, long ms, struct err *err);
  * Test hook, for tests that kill a deploy at a precise step: when the
  * environment variable SOLUM_TEST_PAUSE equals `step` ("building",
  * "pushing", "starting", "health", "swap"; on OpenStack "uploading" and
- * "stack"), print "paused at STEP (pid
+ * "stack"; "fetching" an upstream), print "paused at STEP (pid
  * N)" and sleep, at most OUT_TEST_PAUSE_SECS and no longer once
  * cancelled. Does nothing otherwise.
  */

@@ -97,6 +97,7 @@ static int fetch_branch(git_repository *repo, const struct store_app *app,
 			struct fetch *f, struct err *err)
 {
 	git_fetch_options opts;
+	git_remote_create_options ropts;
 	git_remote *remote = NULL;
 	char *spec = xstrfmt("+refs/heads/%s:refs/solum/upstream/%s",
 			     app->branch, app->branch);
@@ -112,7 +113,12 @@ static int fetch_branch(git_repository *repo, const struct store_app *app,
 	opts.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	opts.prune = GIT_FETCH_NO_PRUNE;
 	opts.update_fetchhead = 0;
-	if (git_remote_create_anonymous(&remote, repo, app->upstream) < 0 ||
+	/* anonymous, and no url.*.insteadOf of any config rewrites it */
+	git_remote_create_options_init(&ropts, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+	ropts.repository = repo;
+	ropts.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+		      GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	if (git_remote_create_with_opts(&remote, app->upstream, &ropts) < 0 ||
 	    git_remote_fetch(remote, &refspecs, &opts, NULL) < 0)
 		ret = git_failed(f, app->upstream, err);
 	git_remote_free(remote);

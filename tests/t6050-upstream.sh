@@ -48,6 +48,25 @@ test_expect_success DOCKER 'a newer upstream commit fast-forwards the branch of 
 	test "$(git --git-dir="$SOLUM_HOME/repos/web.git" rev-parse refs/heads/master)" = "$sha"
 '
 
+test_expect_success DOCKER 'kill -9 while fetching: the release is interrupted, v2 serves on, a retry deploys' '
+	make_app src three &&
+	git -C src push -q "$UPSTREAM" master &&
+	sha=$(git -C src rev-parse HEAD) &&
+	deploy_paused web fetching "$sha" --fetch &&
+	kill_hard "$DEPLOY_PID" &&
+	solum releases web >list &&
+	test_grep "^ *v3 .*failed .*(interrupted)" list &&
+	url=$(solum app show web --json | sed -n "s/.*\"url\": \"\([^\"]*\)\".*/\1/p") &&
+	curl -fsS "${url}version.txt" >got &&
+	echo two >expect &&
+	test_cmp expect got &&
+	solum deploy web "$sha" --fetch >out 2>&1 ||
+	{ cat out; false; } &&
+	curl -fsS "${url}version.txt" >got &&
+	echo three >expect &&
+	test_cmp expect got
+'
+
 test_expect_success DOCKER 'a commit the upstream does not have fails the release, nothing else changes' '
 	test_must_fail solum deploy web 0123456789abcdef0123456789abcdef01234567 --fetch >out 2>&1 &&
 	test_grep "commit 0123456789ab is not on branch .master. of upstream .file://" out &&
@@ -55,7 +74,7 @@ test_expect_success DOCKER 'a commit the upstream does not have fails the releas
 	test_grep "\"status\": \"failed\"" json &&
 	url=$(solum app show web --json | sed -n "s/.*\"url\": \"\([^\"]*\)\".*/\1/p") &&
 	curl -fsS "${url}version.txt" >got &&
-	echo two >expect &&
+	echo three >expect &&
 	test_cmp expect got
 '
 
@@ -141,7 +160,7 @@ test_expect_success DOCKER 'with the host key known, the commit comes over SSH a
 
 test_expect_success DOCKER 'what the upstream says when it refuses is in the error' '
 	solum --home "$HOME2" revoke fetcher up >/dev/null &&
-	make_app src three &&
+	make_app src four &&
 	git --git-dir="$HOME2/repos/up.git" fetch -q "$TRASH_DIRECTORY/src" master:master &&
 	test_must_fail solum deploy viassh "$(git -C src rev-parse HEAD)" --fetch >out 2>&1 &&
 	test_grep "cannot fetch upstream .ssh://solum@127.0.0.1:$(cat port2)/up.git.: the upstream said: solum: repository .up. not found" out
