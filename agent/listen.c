@@ -1,6 +1,7 @@
 /* listen: a listening TCP socket for the fronts (sshd, webhook) */
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,6 +27,11 @@ static int parse_listen(const char *addr, char *host, size_t hsize,
 	}
 	if (!hlen || hlen >= hsize || strlen(colon + 1) >= psize)
 		return err_set(err, "invalid listen address '%s': expected ADDR:PORT",
+			       addr);
+	/* getaddrinfo takes "99999" and binds port 34463 */
+	if (strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strlen(colon + 1) > 5 || strtol(colon + 1, NULL, 10) > 65535)
+		return err_set(err, "invalid listen address '%s': the port is 0 to 65535",
 			       addr);
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';

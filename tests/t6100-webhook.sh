@@ -103,6 +103,23 @@ test_expect_success DOCKER 'setup: an app with an upstream and a webhook secret'
 	test_grep "listening on 127.0.0.1:" webhook.log
 '
 
+test_expect_success DOCKER 'wrong arguments, a bad address and a home others can read are refused in one line' '
+	test_expect_code 129 solum webhook extra 2>err &&
+	test_grep "^usage: solum webhook \[--listen ADDR:PORT\]" err &&
+	solum webhook --help >out &&
+	test_grep "POST /hooks/gitlab" out &&
+	for a in nope 127.0.0.1: 127.0.0.1:99999 127.0.0.1:-1 "127.0.0.1:80 x"; do
+		test_must_fail solum webhook --listen "$a" 2>err &&
+		test_line_count = 1 err &&
+		test_grep "^solum: invalid listen address" err || return 1
+	done &&
+	chmod 755 "$SOLUM_HOME" &&
+	test_when_finished "chmod 700 \"$SOLUM_HOME\"" &&
+	test_must_fail solum webhook --listen 127.0.0.1:0 2>err &&
+	test_line_count = 1 err &&
+	test_grep "is open to other users .*refusing to start" err
+'
+
 test_expect_success DOCKER 'a push event is answered 202 with its release, before the deploy' '
 	rev=$(git -C web rev-parse HEAD) &&
 	payload push.json "$rev" >push1.json &&
