@@ -1,6 +1,5 @@
 /* reportgerrit: a deploy's outcome as a comment on its Gerrit change (SSH) */
 #include <ctype.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +8,7 @@
 #include "name.h"
 #include "out.h"
 #include "reportapi.h"
+#include "sshclient.h"
 #include "banned.h"
 
 #define MAX_OUTPUT (64 * 1024)	/* bytes of the command's output we read */
@@ -36,93 +36,10 @@ static int comment_char(int c)
 /* Give the next blocking libssh call what is left of the deadline. */
 static int budget(struct gerrit *g, struct err *err)
 {
-	long long left = g->deadline - out_now_ms();
-	long secs, usecs;
-
-	if (left <= 0)
-		return err_set(err, "%s: no answer within %d s", g->where,
-			       REPORT_TIMEOUT_SECS);
-	secs = (long)(left / 1000);
-	usecs = (long)(left % 1000) * 1000;
-	if (ssh_options_set(g->s, SSH_OPTIONS_TIMEOUT, &secs) < 0 ||
-	    ssh_options_set(g->s, SSH_OPTIONS_TIMEOUT_USEC, &usecs) < 0)
-		return err_set(err, "%s: cannot set a timeout: %s", g->where,
-			       ssh_get_error(g->s));
-	return 0;
-}
-
-/* The host key must be the one client.known_hosts has for the host. */
-static int check_host(struct gerrit *g, const char *known_hosts,
-		      struct err *err)
-{
-	switch (ssh_session_is_known_server(g->s)) {
-	case SSH_KNOWN_HOSTS_OK:
+	if (sshclient_budget(g->s, g->deadline, err) == 0)
 		return 0;
-	case SSH_KNOWN_HOSTS_CHANGED:
-		return err_set(err, "the host key of %s is not the one in '%s': refused (if the change is expected, replace its line there)",
-			       g->where, known_hosts);
-	case SSH_KNOWN_HOSTS_OTHER:
-		return err_set(err, "%s offered a host key of another type than the one in '%s': refused",
-			       g->where, known_hosts);
-	case SSH_KNOWN_HOSTS_UNKNOWN:
-		return err_set(err, "the host key of %s is not in '%s': refused (add its line there once checked)",
-			       g->where, known_hosts);
-	case SSH_KNOWN_HOSTS_NOT_FOUND:
-		return err_set(err, "no known hosts file '%s' to check the host key of %s: refused",
-			       known_hosts, g->where);
-	default:
-		return err_set(err, "cannot check the host key of %s: %s",
-			       g->where, ssh_get_error(g->s));
-	}
-}
-
-static int gerrit_connect(struct gerrit *g, const char *known_hosts,
-			  struct err *err)
-{
-	unsigned int port = (unsigned int)g->spec->port;
-	bool config = false;
-
-	/* client.known_hosts alone decides; no ssh_config either */
-	if (ssh_options_set(g->s, SSH_OPTIONS_HOST, g->spec->host) < 0 ||
-	    ssh_options_set(g->s, SSH_OPTIONS_PORT, &port) < 0 ||
-	    ssh_options_set(g->s, SSH_OPTIONS_USER, g->spec->user) < 0 ||
-	    ssh_options_set(g->s, SSH_OPTIONS_KNOWNHOSTS, known_hosts) < 0 ||
-	    ssh_options_set(g->s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS,
-			    known_hosts) < 0 ||
-	    ssh_options_set(g->s, SSH_OPTIONS_PROCESS_CONFIG, &config) < 0)
-		return err_set(err, "%s: cannot set up the SSH session: %s",
-			       g->where, ssh_get_error(g->s));
-	if (budget(g, err) < 0)
-		return -1;
-	if (ssh_connect(g->s) != SSH_OK)
-		return err_set(err, "cannot connect to %s: %s", g->where,
-			       ssh_get_error(g->s));
-	return check_host(g, known_hosts, err);
-}
-
-static int gerrit_auth(struct gerrit *g, const char *identity,
-		       struct err *err)
-{
-	ssh_key key = NULL;
-	int rc;
-
-	if (ssh_pki_import_privkey_file(identity, NULL, NULL, NULL,
-					&key) != SSH_OK)
-		return err_set(err, "cannot read the client key '%s'",
-			       identity);
-	if (budget(g, err) < 0) {
-		ssh_key_free(key);
-		return -1;
-	}
-	rc = ssh_userauth_publickey(g->s, NULL, key);
-	ssh_key_free(key);
-	if (rc == SSH_AUTH_SUCCESS)
-		return 0;
-	if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL)
-		return err_set(err, "%s refused the key of '%s' for user '%s' (is '%s.pub' that Gerrit account's SSH key?)",
-			       g->where, identity, g->spec->user, identity);
-	return err_set(err, "cannot log in to %s: %s", g->where,
-		       ssh_get_error(g->s));
+	return err_set(err, "%s: no answer within %d s", g->where,
+		       REPORT_TIMEOUT_SECS);
 }
 
 /*
@@ -220,20 +137,16 @@ int report_gerrit(struct ctx *ctx, const struct report_spec *spec,
 		  enum report_state state, const char *url, struct err *err)
 {
 	struct gerrit g;
+	struct sshclient_opts so;
 	struct buf cmd = BUF_INIT;
 	char *identity = config_client_identity(&ctx->cfg);
 	char *known_hosts = config_client_known_hosts(&ctx->cfg);
-	long one = 1;
 	int ret = -1;
 
 	memset(&g, 0, sizeof(g));
 	g.spec = spec;
 	g.deadline = out_now_ms() + REPORT_TIMEOUT_SECS * 1000LL;
-	if (spec->port == 22 && !strchr(spec->host, ':'))
-		snprintf(g.where, sizeof(g.where), "%s", spec->host);
-	else
-		snprintf(g.where, sizeof(g.where), "[%s]:%d", spec->host,
-			 spec->port);
+	sshclient_where(spec->host, spec->port, g.where, sizeof(g.where));
 	if (!rel->commit || !name_sha1_valid(rel->commit)) {
 		err_set(err, "release v%d has no commit id", rel->number);
 		goto out;
@@ -241,25 +154,20 @@ int report_gerrit(struct ctx *ctx, const struct report_spec *spec,
 	buf_addstr(&cmd, "gerrit review --message '");
 	comment(app, rel, state, url, &cmd);
 	buf_addf(&cmd, "' %s", rel->commit);
-	g.s = ssh_new();
-	if (!g.s) {
-		err_set(err, "cannot create an SSH session");
-		goto out;
-	}
-	if (gerrit_connect(&g, known_hosts, err) < 0 ||
-	    gerrit_auth(&g, identity, err) < 0 ||
+	so.host = spec->host;
+	so.port = spec->port;
+	so.user = spec->user;
+	so.identity = identity;
+	so.known_hosts = known_hosts;
+	so.deadline = g.deadline;
+	if (sshclient_connect(&so, &g.s, err) < 0 ||
 	    gerrit_run(&g, cmd.ptr, err) < 0)
 		goto out;
 	ret = 0;
 out:
-	if (g.s) {
-		/* a peer that stopped answering gets a second, no more */
-		ssh_options_set(g.s, SSH_OPTIONS_TIMEOUT, &one);
-		if (g.ch)
-			ssh_channel_free(g.ch);
-		ssh_disconnect(g.s);
-		ssh_free(g.s);
-	}
+	if (g.ch)
+		ssh_channel_free(g.ch);
+	sshclient_close(g.s);
 	buf_release(&cmd);
 	free(identity);
 	free(known_hosts);
