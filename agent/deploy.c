@@ -25,6 +25,7 @@
 #include "out.h"
 #include "proc.h"
 #include "release.h"
+#include "report.h"
 #include "repo.h"
 #include "tarstream.h"
 #include "upstream.h"
@@ -748,6 +749,10 @@ static void fail(struct run *r, struct err *err)
 						   sizeof(now));
 	out_printf(&r->out, " !     %s; fix the problem and push again (log: solum logs %s %d)",
 		   now, app, r->number);
+	if (r->app->report && r->rel.app)
+		report_deploy(r->ctx, r->app, &r->rel,
+			      cancelled ? REPORT_CANCELED : REPORT_FAILED,
+			      &r->out);
 }
 
 int deploy_run(struct ctx *ctx, const struct store_app *app,
@@ -776,6 +781,8 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 	*number_out = r.number;
 	if (rc < 0)
 		goto done;
+	if (app->report)
+		report_deploy(ctx, app, &r.rel, REPORT_PENDING, &r.out);
 	lock_fd = lock_app(ctx, app->name, &r.out, r.number, err);
 	if (lock_fd < 0)
 		goto fail;
@@ -786,6 +793,9 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 	if (rc < 0)
 		goto fail;
 	if (rc == 1) {
+		if (app->report)
+			report_deploy(ctx, app, &r.rel, REPORT_CANCELED,
+				      &r.out);
 		ret = opts->gate ? -1 : 0;
 		goto done;
 	}
@@ -794,6 +804,8 @@ int deploy_run(struct ctx *ctx, const struct store_app *app,
 		goto fail;
 	out_printf(&r.out, "-----> %s v%d is running at %s (%.1fs)", app->name,
 		   r.number, r.rel.url, (double)(out_now_ms() - t0) / 1000.0);
+	if (app->report)
+		report_deploy(ctx, app, &r.rel, REPORT_SUCCESS, &r.out);
 	prune_images(&r);
 	ret = 0;
 	goto done;

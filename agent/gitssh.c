@@ -218,7 +218,7 @@ static int open_uploadpack(struct sub *t, const char *url, struct stream **out)
 	so.user = u.user;
 	so.identity = t->g->identity;
 	so.known_hosts = t->g->known_hosts;
-	so.timeout_secs = t->g->timeout_secs;
+	so.deadline = out_now_ms() + t->g->timeout_secs * 1000LL;
 	if (!t->s && sshclient_connect(&so, &t->s, t->g->why) < 0) {
 		gitssh_url_release(&u);
 		return fail(t->g, t->g->why->msg);

@@ -44,8 +44,11 @@ enum report_state {
  * app's URL as target_url. Gerrit: `gerrit review --message MSG COMMIT`
  * over SSH with client.identity, the host checked against
  * client.known_hosts; pending is not reported there. Bounded by
- * REPORT_TIMEOUT_SECS. A failure is logged and shown on `o` as one
- * warning line that never carries the token; it never fails the deploy.
+ * REPORT_TIMEOUT_SECS. A failure is shown on `o` as one line,
+ *   "       warning: could not report to GitLab (success): <reason>",
+ * that never carries the token, and logged (log_warnx) when no pusher
+ * reads `o` (in a push, solum's stderr reaches the pusher too); it never
+ * fails the deploy.
  */
 void report_deploy(struct ctx *ctx, const struct store_app *app,
 		   const struct store_release *rel, enum report_state state,

@@ -13,18 +13,30 @@ struct sshclient_opts {
 	const char *user;
 	const char *identity;	/* private key file */
 	const char *known_hosts;	/* OpenSSH known_hosts file */
-	int timeout_secs;	/* connect and each exchange */
+	long long deadline;	/* out_now_ms() at which connecting gives up */
 };
 
 /*
- * Connect, check the host key (knownhosts.h: an unknown host is refused
- * with the line that would add it, a changed key as such), and
- * authenticate with the identity only (no agent, no ~/.ssh/config, no
- * password). *out is owned: sshclient_close. Errors are one line naming
- * USER@HOST:PORT and what failed.
+ * "host" on port 22, else "[host]:port", as known_hosts writes them:
+ * what messages call the server.
+ */
+void sshclient_where(const char *host, int port, char *dst, size_t size);
+
+/*
+ * Connect, check the host key with libssh against o->known_hosts alone
+ * (no ~/.ssh/config, no other known_hosts: an unknown host, a changed
+ * key or a key of another type is refused, saying what to do), and log
+ * in with the identity only (no agent, no password). Each step gets what
+ * is left until o->deadline. *out is owned: sshclient_close. Errors are
+ * one line naming [HOST]:PORT and what failed.
  */
 int sshclient_connect(const struct sshclient_opts *o, ssh_session *out,
 		      struct err *err);
+
+/* Give the next blocking libssh call what is left until `deadline`. */
+int sshclient_budget(ssh_session s, long long deadline, struct err *err);
+
+/* Disconnect (a peer that stopped answering gets a second) and free. */
 void sshclient_close(ssh_session s);
 
 #endif

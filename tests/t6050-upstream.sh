@@ -134,7 +134,11 @@ test_expect_success DOCKER 'an unknown host key is refused: nothing fetched' '
 	sha=$(git -C src rev-parse HEAD) &&
 	rm -f "$SOLUM_HOME/ssh/known_hosts" &&
 	test_must_fail solum deploy viassh "$sha" --fetch >out 2>&1 &&
-	test_grep "host key of 127.0.0.1 port $(cat port2) is not in .*known_hosts" out &&
+	test_grep "the host key of \[127.0.0.1\]:$(cat port2) is not in .*known_hosts.: refused" out &&
+	echo "gitlab.example.com $(cut -d" " -f1,2 "$HOME2/ssh/host_ed25519_key.pub")" \
+		>"$SOLUM_HOME/ssh/known_hosts" &&
+	test_must_fail solum deploy viassh "$sha" --fetch >out 2>&1 &&
+	test_grep "the host key of \[127.0.0.1\]:$(cat port2) is not in .*known_hosts.: refused" out &&
 	test_must_fail git --git-dir="$SOLUM_HOME/repos/viassh.git" rev-parse --verify -q refs/solum/upstream/master
 '
 
@@ -143,7 +147,7 @@ test_expect_success DOCKER 'another key for that host is refused as a changed ke
 	echo "[127.0.0.1]:$(cat port2) $(cut -d" " -f1,2 "$TRASH_DIRECTORY/keys/other.pub")" \
 		>"$SOLUM_HOME/ssh/known_hosts" &&
 	test_must_fail solum deploy viassh "$sha" --fetch >out 2>&1 &&
-	test_grep "host key of 127.0.0.1 port $(cat port2) does not match" out
+	test_grep "the host key of \[127.0.0.1\]:$(cat port2) is not the one in" out
 '
 
 test_expect_success DOCKER 'with the host key known, the commit comes over SSH and deploys' '
