@@ -183,6 +183,8 @@ int store_app_public_port(struct store *s, const char *app, int min, int max,
  * transaction: 0 when it is new (recorded, release 0), 1 when `app` took
  * that uuid or that newrev before (*release_out: the release that event
  * made, 0 if none yet), -1 on error. Survives restarts: it is a table.
+ * An event taken more than 5 minutes ago that never got its release (its
+ * receiver died in between) is forgotten first, so that a retry is taken.
  */
 int store_event_take(struct store *s, const char *app, const char *uuid,
 		     const char *newrev, int *release_out, struct err *err);

@@ -8,6 +8,13 @@
 #include "storeapi.h"
 #include "banned.h"
 
+/*
+ * An event still without a release this long after it was taken was
+ * taken by a receiver that died before queueing (a receiver queues within
+ * the request): it no longer blocks the event.
+ */
+#define STALE_SECS 300
+
 struct take {
 	const char *app, *uuid, *newrev;
 	int seen;		/* 1: taken before */
@@ -25,6 +32,15 @@ static int take_tx(struct store *s, void *payload, struct err *err)
 	sqlite3_stmt *st = NULL;
 	int rc, ret = -1;
 
+	if (store_prep(s, "DELETE FROM webhook_events WHERE app = ? AND "
+		       "release = 0 AND received < ?", &st, err) < 0)
+		return -1;
+	store_bind_text(st, 1, t->app);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL) - STALE_SECS);
+	if (store_step_done(s, st, "forget stale webhook events", err) < 0)
+		goto out;
+	sqlite3_finalize(st);
+	st = NULL;
 	if (store_prep(s, "SELECT release FROM webhook_events WHERE app = ?1 "
 		       "AND (newrev = ?2 OR uuid = ?3) ORDER BY newrev = ?2 DESC "
 		       "LIMIT 1", &st, err) < 0)

@@ -465,6 +465,23 @@ test_expect_success DOCKER 'the token never reaches the log, the app, the releas
 	test_must_fail grep -r -F "$TOKEN" "$SOLUM_HOME/logs" "$SOLUM_HOME/run"
 '
 
+test_expect_success DOCKER 'an event a dead receiver took but never queued is taken again after 5 minutes' '
+	rev=$(commit stale) &&
+	payload push.json "$rev" >push-stale.json &&
+	n=$(nreleases web) &&
+	now=$(date +%s) &&
+	sqlite3 "$SOLUM_HOME/solum.db" "INSERT INTO webhook_events (app, uuid, newrev, release, received) VALUES ('"'"'web'"'"', NULL, '"'"'$rev'"'"', 0, $now)" &&
+	hook "Push Hook" push-stale.json &&
+	expect 200 "{\"duplicate\":true,\"release\":0,\"app\":\"web\"}" &&
+	test "$(nreleases web)" = "$n" &&
+	sqlite3 "$SOLUM_HOME/solum.db" "UPDATE webhook_events SET received = $((now - 301)) WHERE newrev = '"'"'$rev'"'"'" &&
+	hook "Push Hook" push-stale.json &&
+	expect 202 "{\"release\":$((n + 1)),\"app\":\"web\"}" &&
+	settle web $((n + 1)) &&
+	hook "Push Hook" push-stale.json &&
+	expect 200 "{\"duplicate\":true,\"release\":$((n + 1)),\"app\":\"web\"}"
+'
+
 test_expect_success DOCKER 'SIGTERM: no new connection, the open request is answered, then a clean exit' '
 	len=$(wc -c <push-feature.json) &&
 	exec 3<>"/dev/tcp/127.0.0.1/$WEBHOOK_PORT" &&
