@@ -94,11 +94,14 @@ sub answer {
 	my $body = "{\"message\": \"The request returned $code $t.\\n\\n fault-proxy: injected $code\", \"code\": \"$code $t\", \"title\": \"$t\"}";
 	syswrite($c, "HTTP/1.1 $code $t\r\nContent-Type: application/json\r\n" .
 		"Content-Length: " . length($body) . "\r\nConnection: close\r\n\r\n$body");
-	# let the client see the answer before the connection goes
+	# let the client see the answer before the connection goes: read
+	# what it still sends until it hangs up (at most 10 s), as servers do,
+	# so that no reset overtakes the answer however slowly it sends
 	shutdown($c, 1);
 	my $sel = IO::Select->new($c);
-	my $end = time + 2;
-	while (time < $end && $sel->can_read(0.2)) {
+	my $end = time + 10;
+	while (time < $end) {
+		next unless $sel->can_read(0.5);
 		last unless sysread($c, my $b, 65536);
 	}
 }
