@@ -162,7 +162,8 @@ int upstream_fetch(struct ctx *ctx, const struct store_app *app,
 	char *identity = NULL, *known_hosts = NULL;
 	git_repository *repo = NULL;
 	git_commit *c = NULL;
-	git_oid want;
+	git_oid want, got;
+	char *ref = NULL;
 	int ret = -1;
 
 	memset(&f, 0, sizeof(f));
@@ -186,6 +187,12 @@ int upstream_fetch(struct ctx *ctx, const struct store_app *app,
 	f.g.why = &f.why;
 	if (fetch_branch(repo, app, &f, err) < 0)
 		goto out;
+	ref = xstrfmt("refs/solum/upstream/%s", app->branch);
+	if (git_reference_name_to_id(&got, repo, ref) == GIT_ENOTFOUND) {
+		err_set(err, "upstream '%.200s' has no branch '%s'",
+			app->upstream, app->branch);
+		goto out;
+	}
 	if (git_commit_lookup(&c, repo, &want) < 0) {
 		err_set(err, "commit %.12s is not on branch '%s' of upstream '%.200s' (force-pushed away?)",
 			commit, app->branch, app->upstream);
@@ -196,6 +203,7 @@ int upstream_fetch(struct ctx *ctx, const struct store_app *app,
 out:
 	git_commit_free(c);
 	git_repository_free(repo);
+	free(ref);
 	free(identity);
 	free(known_hosts);
 	return ret;

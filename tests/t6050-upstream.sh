@@ -78,6 +78,12 @@ test_expect_success DOCKER 'a commit the upstream does not have fails the releas
 	test_cmp expect got
 '
 
+test_expect_success DOCKER 'an upstream without the app'"'"'s branch says so' '
+	solum app create other --branch release --upstream "file://$UPSTREAM" >/dev/null &&
+	test_must_fail solum deploy other 0123456789abcdef0123456789abcdef01234567 --fetch >out 2>&1 &&
+	test_grep "upstream .file://$UPSTREAM. has no branch .release." out
+'
+
 test_expect_success 'bad --fetch arguments are refused before anything is queued' '
 	n=$(releases_count web) &&
 	test_must_fail solum deploy web --fetch 2>err &&
