@@ -156,3 +156,25 @@ expect_serving() {
 	ls -A "$SOLUM_HOME/run" >run &&
 	test_grep -v "@v" run
 }
+
+# ---- an upstream served by another solum ----
+
+# upstream_solum HOME SRC: another solum home HOME whose repository "up"
+# holds SRC's master, served by its own `solum sshd` on a free port
+# (written to upstream.port), readable with this solum's client key,
+# whose host key this solum's known_hosts lists. Prints nothing.
+upstream_solum() {
+	local home=$1 src=$2 port pid
+	solum --home "$home" init >/dev/null &&
+	solum --home "$home" app create up >/dev/null &&
+	git --git-dir="$home/repos/up.git" fetch -q "$src" master:master &&
+	solum --home "$home" key add fetcher "$SOLUM_HOME/ssh/id_ed25519.pub" >/dev/null &&
+	solum --home "$home" grant fetcher up --role read >/dev/null &&
+	port=$(test_free_port) || return 1
+	solum --home "$home" sshd --listen "127.0.0.1:$port" \
+		>>"$TRASH_DIRECTORY/upstream-sshd.log" 2>&1 &
+	pid=$!
+	test_bg_register $pid
+	test_wait_for 20 test_port_open "$port" || return 1
+	echo "$port" >upstream.port
+}

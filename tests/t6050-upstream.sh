@@ -114,24 +114,9 @@ test_expect_success 'an upstream of another scheme is refused with one line' '
 # "up", which solum's client key may read.
 HOME2=$TRASH_DIRECTORY/home2
 
-# start_sshd2: that solum's SSH front on a free port, in port2
-start_sshd2() {
-	local port pid
-	port=$(test_free_port) || return 1
-	solum --home "$HOME2" sshd --listen "127.0.0.1:$port" >>sshd2.log 2>&1 &
-	pid=$!
-	test_bg_register $pid
-	test_wait_for 20 test_port_open "$port" || return 1
-	echo "$port" >port2
-}
-
 test_expect_success 'setup: another solum serves the upstream over its SSH front' '
-	solum --home "$HOME2" init >/dev/null &&
-	solum --home "$HOME2" app create up >/dev/null &&
-	git --git-dir="$HOME2/repos/up.git" fetch -q "$TRASH_DIRECTORY/src" master:master &&
-	solum --home "$HOME2" key add fetcher "$SOLUM_HOME/ssh/id_ed25519.pub" >/dev/null &&
-	solum --home "$HOME2" grant fetcher up --role read >/dev/null &&
-	start_sshd2 &&
+	upstream_solum "$HOME2" "$TRASH_DIRECTORY/src" &&
+	cp upstream.port port2 &&
 	solum app create viassh --health /version.txt \
 		--upstream "ssh://solum@127.0.0.1:$(cat port2)/up.git" >/dev/null
 '

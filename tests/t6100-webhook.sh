@@ -482,6 +482,23 @@ test_expect_success DOCKER 'an event a dead receiver took but never queued is ta
 	expect 200 "{\"duplicate\":true,\"release\":$((n + 1)),\"app\":\"web\"}"
 '
 
+test_expect_success DOCKER 'an upstream reached over solum'"'"'s own SSH front: the event deploys it' '
+	upstream_solum "$TRASH_DIRECTORY/home2" "$TRASH_DIRECTORY/web" &&
+	port2=$(cat upstream.port) &&
+	echo "[127.0.0.1]:$port2 $(cut -d" " -f1,2 "$TRASH_DIRECTORY/home2/ssh/host_ed25519_key.pub")" \
+		>"$SOLUM_HOME/ssh/known_hosts" &&
+	sshurl="ssh://solum@127.0.0.1:$port2/up.git" &&
+	solum app create viassh --upstream "$sshurl" --health /version.txt >/dev/null &&
+	printf "%s\n" "$TOKEN" | solum app set viassh --webhook-secret - >/dev/null &&
+	rev=$(git -C web rev-parse HEAD) &&
+	payload push.json "$rev" master "$sshurl" >push-ssh.json &&
+	hook "Push Hook" push-ssh.json &&
+	expect 202 "{\"release\":1,\"app\":\"viassh\"}" &&
+	settle viassh 1 &&
+	test "$(cat settle.status)" = succeeded &&
+	test_grep "Fetching ${rev:0:7} from ssh://solum@127.0.0.1:$port2/up.git" settle.log
+'
+
 test_expect_success DOCKER 'SIGTERM: no new connection, the open request is answered, then a clean exit' '
 	len=$(wc -c <push-feature.json) &&
 	exec 3<>"/dev/tcp/127.0.0.1/$WEBHOOK_PORT" &&
