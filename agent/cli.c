@@ -274,23 +274,22 @@ static const char sshd_usage[] =
 	"solum [--home DIR] sshd [--listen ADDR:PORT] [--syslog] [--verbose]";
 
 /*
- * OpenSSH's StrictModes: the server does not start on a home whose
- * configuration, database or host keys other users could read or change.
+ * OpenSSH's StrictModes for a front: the home, its solum.yaml and
+ * database, and `extra` (paths under the home) are the owner's alone.
  */
-static int sshd_check_home(const char *home, struct err *err)
+static int check_home_private(const char *home, const char *const *extra,
+			      size_t nr_extra, struct err *err)
 {
-	static const char *const paths[] = {
+	static const char *const common[] = {
 		"", "/solum.yaml", "/solum.db", "/solum.db-wal", "/solum.db-shm",
-		"/ssh", "/ssh/host_ed25519_key", "/ssh/host_ed25519_key.pub",
-		"/ssh/host_rsa_key", "/ssh/host_rsa_key.pub",
 	};
+	size_t n = sizeof(common) / sizeof(common[0]), i;
 	struct err e = ERR_INIT;
 	char *path;
-	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		path = xstrfmt("%s%s", home, paths[i]);
+	for (i = 0; i < n + nr_extra; i++) {
+		path = xstrfmt("%s%s", home, i < n ? common[i] : extra[i - n]);
 		rc = file_check_private(path, &e);
 		free(path);
 		if (rc < 0)
@@ -300,7 +299,9 @@ static int sshd_check_home(const char *home, struct err *err)
 	return 0;
 }
 
-int cmd_sshd(int argc, char **argv, struct ctx *ctx)
+int cli_front_start(int argc, char **argv, const char *home,
+		    const char *const *extra, size_t nr_extra,
+		    const char **listen_out, struct err *err)
 {
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -309,15 +310,14 @@ int cmd_sshd(int argc, char **argv, struct ctx *ctx)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct err err = ERR_INIT;
-	const char *listen = NULL;
 	int c, use_syslog = 0, verbose = 0;
 
+	*listen_out = NULL;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "+l:svh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-			listen = optarg;
+			*listen_out = optarg;
 			break;
 		case 's':
 			use_syslog = 1;
@@ -326,23 +326,43 @@ int cmd_sshd(int argc, char **argv, struct ctx *ctx)
 			verbose = 1;
 			break;
 		case 'h':
-			printf("usage: %s\n\nRun the SSH front in the foreground: public-key logins only,\n"
-			       "git push/fetch and admin commands; SIGTERM stops it once running\n"
-			       "pushes have finished. The address defaults to sshd.listen in solum.yaml.\n"
-			       "Logs go to stderr, or to syslog (daemon facility) with --syslog;\n"
-			       "--verbose adds debug lines. It refuses a home that users other\n"
-			       "than its owner can read or write ('solum init' repairs it).\n",
-			       sshd_usage);
-			return 0;
+			return 1;
 		default:
-			return cli_exit(cli_usage(&err), &err, sshd_usage);
+			return cli_usage(err);
 		}
 	}
 	if (optind != argc)
-		return cli_exit(cli_usage(&err), &err, sshd_usage);
-	if (sshd_check_home(ctx->home, &err) < 0)
-		return cli_exit(-1, &err, sshd_usage);
+		return cli_usage(err);
+	if (check_home_private(home, extra, nr_extra, err) < 0)
+		return -1;
 	log_init("solum", !use_syslog, verbose);
+	return 0;
+}
+
+int cmd_sshd(int argc, char **argv, struct ctx *ctx)
+{
+	static const char *const keys[] = {
+		"/ssh", "/ssh/host_ed25519_key", "/ssh/host_ed25519_key.pub",
+		"/ssh/host_rsa_key", "/ssh/host_rsa_key.pub",
+	};
+	struct err err = ERR_INIT;
+	const char *listen;
+	int rc;
+
+	rc = cli_front_start(argc, argv, ctx->home, keys,
+			     sizeof(keys) / sizeof(keys[0]), &listen, &err);
+	if (rc == 1) {
+		printf("usage: %s\n\nRun the SSH front in the foreground: public-key logins only,\n"
+		       "git push/fetch and admin commands; SIGTERM stops it once running\n"
+		       "pushes have finished. The address defaults to sshd.listen in solum.yaml.\n"
+		       "Logs go to stderr, or to syslog (daemon facility) with --syslog;\n"
+		       "--verbose adds debug lines. It refuses a home that users other\n"
+		       "than its owner can read or write ('solum init' repairs it).\n",
+		       sshd_usage);
+		return 0;
+	}
+	if (rc < 0)
+		return cli_exit(-1, &err, sshd_usage);
 	/* the server opens the database per connection, after fork */
 	store_free(ctx->store);
 	ctx->store = NULL;

@@ -65,6 +65,19 @@ int cli_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Set err to "wrong arguments" (CLI_EUSAGE) and return -1. */
 int cli_usage(struct err *err);
+
+/*
+ * What both fronts (sshd, webhook) take: --listen ADDR:PORT (to
+ * *listen_out, NULL when not given), --syslog, --verbose, --help. Parses
+ * them; then, like OpenSSH's StrictModes, refuses a `home` whose
+ * directory, solum.yaml, database or `extra` paths (under the home)
+ * others can read or write, with one line naming the path; then sets up
+ * logging. 0 to go on, 1 for --help (the caller prints its help), -1
+ * with err set (cli_usage's for a usage error).
+ */
+int cli_front_start(int argc, char **argv, const char *home,
+		    const char *const *extra, size_t nr_extra,
+		    const char **listen_out, struct err *err);
 /* Set err to "already told" (CLI_EPRINTED) and return -1. */
 int cli_printed(struct err *err);
 

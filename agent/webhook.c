@@ -1,5 +1,4 @@
 /* webhook: what a GitLab event does: the apps it is for, its token, the releases it queues */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +7,6 @@
 #include <openssl/evp.h>
 
 #include "deploy.h"
-#include "file.h"
 #include "log.h"
 #include "name.h"
 #include "webhook.h"
@@ -474,28 +472,6 @@ out:
 static const char webhook_usage[] =
 	"solum webhook [--listen ADDR:PORT] [--syslog] [--verbose]";
 
-/* What the receiver reads is its owner's alone (apps' secrets). */
-static int check_home(const char *home, struct err *err)
-{
-	static const char *const paths[] = {
-		"", "/solum.yaml", "/solum.db", "/solum.db-wal", "/solum.db-shm",
-	};
-	struct err e = ERR_INIT;
-	char *path;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		path = xstrfmt("%s%s", home, paths[i]);
-		rc = file_check_private(path, &e);
-		free(path);
-		if (rc < 0)
-			return err_set(err, "%s; refusing to start ('solum init' repairs the home)",
-				       e.msg);
-	}
-	return 0;
-}
-
 static void print_help(void)
 {
 	printf("usage: %s\n\n"
@@ -515,42 +491,19 @@ static void print_help(void)
 
 int cmd_webhook(int argc, char **argv, struct ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "syslog", no_argument, NULL, 's' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct err err = ERR_INIT;
 	struct webhook wh;
-	const char *listen = NULL;
-	int c, use_syslog = 0, verbose = 0, rc;
+	const char *listen;
+	int rc;
 
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "+l:svh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			listen = optarg;
-			break;
-		case 's':
-			use_syslog = 1;
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'h':
-			print_help();
-			return 0;
-		default:
-			return cli_exit(cli_usage(&err), &err, webhook_usage);
-		}
+	/* what the receiver reads (apps' secrets) is its owner's alone */
+	rc = cli_front_start(argc, argv, ctx->home, NULL, 0, &listen, &err);
+	if (rc == 1) {
+		print_help();
+		return 0;
 	}
-	if (optind != argc)
-		return cli_exit(cli_usage(&err), &err, webhook_usage);
-	if (check_home(ctx->home, &err) < 0)
+	if (rc < 0)
 		return cli_exit(-1, &err, webhook_usage);
-	log_init("solum", !use_syslog, verbose);
 	if (webhook_init(&wh, ctx, &err) == 0)
 		rc = webhookd_run(&wh, listen, &err);
 	else
