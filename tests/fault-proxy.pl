@@ -28,6 +28,9 @@
 # SECS seconds (default 600), and on SIGTERM.
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::Bin;
+use StubServer qw(stub_listen mode_line read_head);
 use IO::Socket::INET;
 use IO::Socket::UNIX;
 use Socket qw(SOCK_STREAM);
@@ -39,41 +42,13 @@ die "usage: fault-proxy.pl PORTFILE 127.0.0.1:PORT|unix:/PATH MODEFILE [SECS]\n"
 	unless defined $modefile && $upstream =~ m{^(127\.0\.0\.1:\d+|unix:/.+)$};
 $secs //= 600;
 
-my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-	Listen => 20, ReuseAddr => 1) or die "fault-proxy: listen: $!\n";
-$SIG{CHLD} = 'IGNORE';
-$SIG{PIPE} = 'IGNORE';
-$SIG{ALRM} = sub { exit 0 };
-$SIG{TERM} = sub { exit 0 };
-alarm $secs;
-{
-	open(my $pf, '>', "$portfile.tmp") or die "fault-proxy: $portfile: $!\n";
-	print $pf $srv->sockport, "\n";
-	close $pf;
-	rename("$portfile.tmp", $portfile) or die "fault-proxy: $portfile: $!\n";
-}
+my $srv = stub_listen('fault-proxy', $portfile, $secs);
 
 sub mode {
-	open(my $f, '<', $modefile) or return ('pass');
-	my $l = <$f> // '';
-	close $f;
-	chomp $l;
+	my $l = mode_line($modefile);
 	return ('pass') if $l eq '';
 	my ($m) = split / /, $l;
 	return split(/ /, $l, $m eq 'cut' || $m eq 'cutanswer' ? 3 : $m eq 'stall' ? 3 : $m eq 'badhash' ? 2 : 4);
-}
-
-# the request's head: the request line and the headers, up to the blank line
-sub read_head {
-	my ($c) = @_;
-	my $head = '';
-	while ($head !~ /\r\n\r\n/) {
-		my $n = sysread($c, my $b, 1);
-		return undef unless $n;
-		$head .= $b;
-		return undef if length($head) > 65536;
-	}
-	return $head;
 }
 
 # read and forget up to $n bytes of the request's body

@@ -23,6 +23,9 @@
 # no token. Exits after SECS seconds (default 600), and on SIGTERM.
 use strict;
 use warnings;
+use FindBin;
+use lib $FindBin::Bin;
+use StubServer qw(stub_listen mode_line read_head);
 use IO::Socket::INET;
 use JSON::PP ();
 use POSIX ();
@@ -32,39 +35,11 @@ die "usage: gitlab-api.pl PORTFILE LOGFILE MODEFILE [SECS]\n"
 	unless defined $modefile;
 $secs //= 600;
 
-my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-	Listen => 20, ReuseAddr => 1) or die "gitlab-api: listen: $!\n";
-$SIG{CHLD} = 'IGNORE';
-$SIG{PIPE} = 'IGNORE';
-$SIG{ALRM} = sub { exit 0 };
-$SIG{TERM} = sub { exit 0 };
-alarm $secs;
-{
-	open(my $pf, '>', "$portfile.tmp") or die "gitlab-api: $portfile: $!\n";
-	print $pf $srv->sockport, "\n";
-	close $pf;
-	rename("$portfile.tmp", $portfile) or die "gitlab-api: $portfile: $!\n";
-}
+my $srv = stub_listen('gitlab-api', $portfile, $secs);
 
 sub mode {
-	open(my $f, '<', $modefile) or return ('ok');
-	my $l = <$f> // '';
-	close $f;
-	chomp $l;
+	my $l = mode_line($modefile);
 	return $l eq '' ? ('ok') : split(/ /, $l);
-}
-
-# the request's head: the request line and the headers, up to the blank line
-sub read_head {
-	my ($c) = @_;
-	my $head = '';
-	while ($head !~ /\r\n\r\n/) {
-		my $n = sysread($c, my $b, 1);
-		return undef unless $n;
-		$head .= $b;
-		return undef if length($head) > 65536;
-	}
-	return $head;
 }
 
 sub read_body {
